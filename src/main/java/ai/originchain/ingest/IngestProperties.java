@@ -1,0 +1,78 @@
+package ai.originchain.ingest;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/** Everything under {@code originchain.*}; README.md documents each key. */
+@ConfigurationProperties(prefix = "originchain")
+public class IngestProperties {
+
+    /** Tenant id to its accepted bearer-token digests. */
+    private Map<String, Tenant> tenants = new LinkedHashMap<>();
+    private final Api api = new Api();
+    private final Sync sync = new Sync();
+    private final Source source = new Source();
+    private final Target target = new Target();
+    private final Demo demo = new Demo();
+
+    public Map<String, Tenant> getTenants() { return tenants; }
+    public void setTenants(Map<String, Tenant> tenants) { this.tenants = tenants; }
+    public Api getApi() { return api; }
+    public Sync getSync() { return sync; }
+    public Source getSource() { return source; }
+    public Target getTarget() { return target; }
+    public Demo getDemo() { return demo; }
+
+    public static class Tenant {
+        /** Comma-separated lowercase hex SHA-256 digests of the tokens accepted for this tenant. */
+        private String tokenSha256 = "";
+        public String getTokenSha256() { return tokenSha256; }
+        public void setTokenSha256(String tokenSha256) { this.tokenSha256 = tokenSha256; }
+    }
+
+    public static class Api {
+        private long maxBodyBytes = 1024 * 1024;
+        public long getMaxBodyBytes() { return maxBodyBytes; }
+        public void setMaxBodyBytes(long maxBodyBytes) { this.maxBodyBytes = maxBodyBytes; }
+    }
+
+    public static class Sync {
+        private int batchRows = 20_000;
+        private int batchBytes = 8 * 1024 * 1024;
+        private int writers = 2;
+        public int getBatchRows() { return batchRows; }
+        public void setBatchRows(int batchRows) { this.batchRows = batchRows; }
+        public int getBatchBytes() { return batchBytes; }
+        public void setBatchBytes(int batchBytes) { this.batchBytes = batchBytes; }
+        public int getWriters() { return writers; }
+        public void setWriters(int writers) { this.writers = writers; }
+    }
+
+    public static class Source {
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration socketTimeout = Duration.ofMinutes(5);
+        public Duration getConnectTimeout() { return connectTimeout; }
+        public void setConnectTimeout(Duration connectTimeout) { this.connectTimeout = connectTimeout; }
+        public Duration getSocketTimeout() { return socketTimeout; }
+        public void setSocketTimeout(Duration socketTimeout) { this.socketTimeout = socketTimeout; }
+    }
+
+    public static class Target {
+        /** Where the embedded target store keeps its data when no spring.datasource.url is set. */
+        private String embeddedDataDir = "data/target-store";
+        private int embeddedPort = 0;
+        public String getEmbeddedDataDir() { return embeddedDataDir; }
+        public void setEmbeddedDataDir(String embeddedDataDir) { this.embeddedDataDir = embeddedDataDir; }
+        public int getEmbeddedPort() { return embeddedPort; }
+        public void setEmbeddedPort(int embeddedPort) { this.embeddedPort = embeddedPort; }
+    }
+
+    public static class Demo {
+        private int rows = 5_000;
+        public int getRows() { return rows; }
+        public void setRows(int rows) { this.rows = rows; }
+    }
+}

@@ -1,0 +1,136 @@
+package ai.originchain.ingest.demo;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Base64;
+import java.util.HexFormat;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.env.Environment;
+import org.springframework.stereotype.Component;
+
+import ai.originchain.ingest.IngestProperties;
+import ai.originchain.ingest.api.TenantAuthenticator;
+import ai.originchain.ingest.embedded.Certificates;
+import ai.originchain.ingest.embedded.EmbeddedPostgresServers;
+import ai.originchain.ingest.embedded.PasswordAuthentication;
+import ai.originchain.ingest.target.NoTargetUrlConfigured;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * The out-of-the-box demo, present only when the operator configured no target store: a throwaway
+ * TLS-only source PostgreSQL with the product page's {@code production.public.orders}, a tenant
+ * {@code demo} with a fresh token, and a ready-to-paste curl in the log. The demo's password and
+ * token are generated per start and guard nothing but this throwaway server on loopback.
+ */
+@Component
+@Conditional(NoTargetUrlConfigured.class)
+@ConditionalOnProperty(name = "originchain.demo.enabled", havingValue = "true", matchIfMissing = true)
+public class DemoSource implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DemoSource.class);
+    static final String TENANT = "demo";
+
+    private final EmbeddedPostgres server;
+    private final Path workDir;
+    private final String password;
+    private final String token;
+    private final Environment environment;
+
+    public DemoSource(IngestProperties properties, TenantAuthenticator authenticator, Environment environment)
+            throws IOException, SQLException {
+        this.environment = environment;
+        SecureRandom random = new SecureRandom();
+        this.password = randomText(random, 18);
+        this.token = randomText(random, 24);
+        this.workDir = Files.createTempDirectory("originchain-demo-source");
+        Certificates ca = Certificates.newAuthority("OriginChain demo CA");
+        ca.writeServerFiles(workDir.resolve("tls"), "localhost", "127.0.0.1");
+        this.server = EmbeddedPostgresServers.start(workDir.resolve("data"), true, 0, workDir.resolve("tls"),
+                new PasswordAuthentication(true));
+        seed(properties.getDemo().getRows());
+        authenticator.accept(TENANT, HexFormat.of().formatHex(sha256(token)));
+    }
+
+    private void seed(int rows) throws SQLException {
+        try (Connection admin = server.getPostgresDatabase().getConnection(); Statement st = admin.createStatement()) {
+            st.execute("CREATE DATABASE production");
+            try (PreparedStatement role = admin.prepareStatement("SELECT format('CREATE ROLE readonly LOGIN PASSWORD %L', ?)")) {
+                role.setString(1, password);
+                try (var rs = role.executeQuery()) {
+                    rs.next();
+                    st.execute(rs.getString(1));
+                }
+            }
+        }
+        try (Connection db = server.getDatabase("postgres", "production").getConnection();
+             Statement st = db.createStatement()) {
+            st.execute("""
+                    CREATE TABLE public.orders (
+                        id bigint PRIMARY KEY,
+                        customer_id bigint NOT NULL,
+                        amount numeric(12,2) NOT NULL,
+                        status text NOT NULL,
+                        created_at timestamptz NOT NULL
+                    )""");
+            try (PreparedStatement insert = db.prepareStatement("""
+                    INSERT INTO public.orders
+                    SELECT g, 1 + g % 997, round((g * 7.31)::numeric % 5000, 2),
+                           (ARRAY['new','paid','shipped','cancelled'])[1 + g % 4],
+                           timestamptz '2026-01-01 00:00:00+00' + g * interval '37 seconds'
+                      FROM generate_series(1, ?) g""")) {
+                insert.setInt(1, rows);
+                insert.executeUpdate();
+            }
+            st.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO readonly");
+            st.execute("ANALYZE public.orders");
+        }
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    public void printQuickstart() {
+        String port = environment.getProperty("local.server.port", environment.getProperty("server.port", "8080"));
+        log.info("""
+
+                Demo ready: a TLS-only source PostgreSQL on localhost:{} holds production.public.orders.
+                The demo password and token below are generated at each start for this throwaway server only.
+                Sync it into tenant '{}' with:
+
+                curl -X POST "http://localhost:{}/v1/tenants/{}/ingest/postgres/sync" \\
+                  -H "Authorization: Bearer {}" \\
+                  -H "Content-Type: application/json" \\
+                  -d '{"source": {"host": "localhost", "port": {}, "database": "production", "user": "readonly", "password": "{}", "sslmode": "require"}, "mappings": [{"source_table": "public.orders", "target_schema": "orders", "primary_key": ["id"], "columns": ["id", "customer_id", "amount", "status", "created_at"]}]}'
+                """, server.getPort(), TENANT, port, TENANT, token, server.getPort(), password);
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        org.springframework.util.FileSystemUtils.deleteRecursively(workDir);
+    }
+
+    private static String randomText(SecureRandom random, int bytes) {
+        byte[] raw = new byte[bytes];
+        random.nextBytes(raw);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package ai.originchain.ingest.sync;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What happened to one mapping; counters are updated by the reader and the writers concurrently. */
+public final class MappingReport {
+
+    public enum Status { PENDING, RUNNING, SUCCEEDED, FAILED, SKIPPED }
+
+    private final MappingSpec mapping;
+    private final AtomicLong rowsRead = new AtomicLong();
+    private final AtomicLong rowsWritten = new AtomicLong();
+    private final AtomicLong rowsChanged = new AtomicLong();
+    private final List<String> warnings = new ArrayList<>();
+    private volatile Status status = Status.PENDING;
+    private volatile boolean schemaCreated;
+    private volatile long startedNanos;
+    private volatile long durationMs;
+    private volatile String error;
+
+    public MappingReport(MappingSpec mapping) {
+        this.mapping = mapping;
+    }
+
+    public MappingSpec mapping() { return mapping; }
+    public long rowsRead() { return rowsRead.get(); }
+    public long rowsWritten() { return rowsWritten.get(); }
+    public long rowsChanged() { return rowsChanged.get(); }
+    public Status status() { return status; }
+
+    public void started() {
+        startedNanos = System.nanoTime();
+        status = Status.RUNNING;
+    }
+
+    public void addRowsRead(long n) { rowsRead.addAndGet(n); }
+
+    public void addWritten(long written, long changed) {
+        rowsWritten.addAndGet(written);
+        rowsChanged.addAndGet(changed);
+    }
+
+    public void schemaCreated() { schemaCreated = true; }
+
+    public synchronized void warn(String warning) {
+        if (!warnings.contains(warning)) {
+            warnings.add(warning);
+        }
+    }
+
+    public void succeeded() {
+        status = Status.SUCCEEDED;
+        durationMs = elapsedMs();
+    }
+
+    public void failed(String reason) {
+        if (status == Status.RUNNING) {
+            status = Status.FAILED;
+            error = reason;
+            durationMs = elapsedMs();
+        } else if (status == Status.PENDING) {
+            status = Status.SKIPPED;
+        }
+    }
+
+    public long elapsedMs() {
+        return startedNanos == 0 ? 0 : (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+
+    public synchronized Map<String, Object> toJson() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("source_table", mapping.sourceTableName());
+        json.put("target_schema", mapping.targetSchema());
+        json.put("status", status.name().toLowerCase());
+        json.put("rows_read", rowsRead.get());
+        json.put("rows_written", rowsWritten.get());
+        json.put("rows_changed", rowsChanged.get());
+        json.put("schema_created", schemaCreated);
+        json.put("duration_ms", status == Status.RUNNING ? elapsedMs() : durationMs);
+        json.put("warnings", List.copyOf(warnings));
+        if (error != null) {
+            json.put("error", error);
+        }
+        return json;
+    }
+}

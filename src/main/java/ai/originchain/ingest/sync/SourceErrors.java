@@ -1,0 +1,49 @@
+package ai.originchain.ingest.sync;
+
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import ai.originchain.ingest.api.ApiProblem;
+
+/** How failures of the source reach the caller: 502, with the driver's reason, password scrubbed. */
+public final class SourceErrors {
+
+    private SourceErrors() {
+    }
+
+    public static ApiProblem connecting(SourceSpec source, SQLException e) {
+        return ApiProblem.sourceFailed("could not connect to the source " + source.host() + ":" + source.port()
+                + ": " + reason(source, e), null);
+    }
+
+    public static ApiProblem duringRead(MappingJob job, SQLException e) {
+        String reason = "reading " + job.mapping().sourceTableName() + " failed: " + reason(job.run().source(), e);
+        job.report().failed(reason);
+        return ApiProblem.sourceFailed("the source failed during the sync: " + reason, Map.of());
+    }
+
+    public static String reason(SourceSpec source, SQLException e) {
+        StringBuilder reason = new StringBuilder(firstLine(e.getMessage()));
+        Throwable cause = e.getCause();
+        if (cause != null && cause.getMessage() != null && !reason.toString().contains(cause.getMessage())) {
+            reason.append(" (").append(firstLine(cause.getMessage())).append(')');
+        }
+        if (e.getSQLState() != null) {
+            reason.append(" [SQLSTATE ").append(e.getSQLState()).append(']');
+        }
+        return source.scrub(reason.toString());
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unknown error";
+        }
+        int newline = message.indexOf('\n');
+        return newline > 0 ? message.substring(0, newline) : message;
+    }
+
+    static Map<String, Object> partialReport(SyncRun run) {
+        return new LinkedHashMap<>(run.report());
+    }
+}

@@ -1,0 +1,106 @@
+package ai.originchain.ingest.sync;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import ai.originchain.ingest.source.SourceSnapshot;
+import ai.originchain.ingest.target.TargetLease;
+
+/** The state of one sync, from the accepted request to its report; closed once, whatever happened. */
+public final class SyncRun implements AutoCloseable {
+
+    private final String id = UUID.randomUUID().toString();
+    private final String tenant;
+    private final SyncManifest manifest;
+    private final Instant startedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    private final List<MappingJob> jobs = new ArrayList<>();
+    private volatile Instant finishedAt;
+    private volatile boolean failed;
+    private TargetLease lease;
+    private SourceSnapshot snapshot;
+    private final List<java.io.Closeable> openReads = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public SyncRun(String tenant, SyncManifest manifest) {
+        this.tenant = tenant;
+        this.manifest = manifest;
+        for (MappingSpec mapping : manifest.mappings()) {
+            jobs.add(new MappingJob(this, mapping));
+        }
+    }
+
+    public String id() { return id; }
+    public String tenant() { return tenant; }
+    public SyncManifest manifest() { return manifest; }
+    public SourceSpec source() { return manifest.source(); }
+    public List<MappingJob> getJobs() { return jobs; }
+    public List<MappingJob> jobs() { return jobs; }
+    public SourceSnapshot snapshot() { return snapshot; }
+
+    public void lease(TargetLease lease) { this.lease = lease; }
+    public void snapshot(SourceSnapshot snapshot) { this.snapshot = snapshot; }
+
+    /** A read that must end, at the latest, when the sync does. */
+    public void closeWhenDone(java.io.Closeable read) {
+        openReads.add(read);
+    }
+
+    public void finish(boolean success) {
+        failed = !success;
+        finishedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    public Map<String, Object> report() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("sync_id", id);
+        json.put("tenant", tenant);
+        json.put("status", failed ? "failed" : finishedAt == null ? "running" : "succeeded");
+        json.put("started_at", startedAt.toString());
+        json.put("finished_at", finishedAt == null ? null : finishedAt.toString());
+        json.put("mappings", jobs.stream().map(j -> j.report().toJson()).toList());
+        return json;
+    }
+
+    /** Marks every mapping that had not finished as failed, for the partial report. */
+    public void failMappings(String reason) {
+        for (MappingJob job : jobs) {
+            job.report().failed(reason);
+        }
+    }
+
+    public boolean anyMappingStarted() {
+        return jobs.stream().anyMatch(j -> j.report().status() != MappingReport.Status.PENDING);
+    }
+
+    /** Releases the source snapshot and the target locks, and wipes the password. */
+    @Override
+    public void close() {
+        for (java.io.Closeable read : openReads) {
+            try {
+                read.close();
+            } catch (java.io.IOException | RuntimeException ignored) {
+                // Closing a read only releases its connection; there is nothing to report.
+            }
+        }
+        openReads.clear();
+        try {
+            if (snapshot != null) {
+                snapshot.close();
+                snapshot = null;
+            }
+        } finally {
+            try {
+                if (lease != null) {
+                    lease.close();
+                    lease = null;
+                }
+            } finally {
+                manifest.source().wipePassword();
+            }
+        }
+    }
+}
