@@ -82,12 +82,12 @@ public class ManifestParser {
         return new SyncManifest(source, mappings, schemas);
     }
 
+    /** Where the JSON broke, never what it said there: the body holds the password. */
     private static String jsonProblem(IOException e) {
-        String message = e.getMessage() == null ? "unreadable" : e.getMessage();
-        int cut = message.indexOf("\n at [Source");
-        message = cut > 0 ? message.substring(0, cut) : message;
-        // Never echo the body (it holds the password): keep the parser's reason, drop quoted content.
-        return message.replaceAll("\\(String\\)\"[^\"]*\"", "").replaceAll("'[^']{20,}'", "'…'");
+        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException jpe && jpe.getLocation() != null) {
+            return "invalid JSON at line " + jpe.getLocation().getLineNr() + ", column " + jpe.getLocation().getColumnNr();
+        }
+        return "the body is not valid JSON";
     }
 
     private SourceSpec source(JsonNode node, Errors errors) {

@@ -67,8 +67,8 @@ public class TenantAuthenticator {
                 && !tenant.startsWith("pg_");
     }
 
-    /** Returns the tenant id when the token is accepted for it; otherwise throws 401 or 403. */
-    public String authenticate(@Header("tenant") String tenant, @Header("Authorization") String authorization) {
+    /** Passes when the token is accepted for the tenant; otherwise throws 401 or 403. */
+    public void authenticate(@Header("tenant") String tenant, @Header("Authorization") String authorization) {
         String token = bearerToken(authorization);
         if (token == null) {
             throw ApiProblem.unauthorized("send 'Authorization: Bearer <token>'");
@@ -88,7 +88,7 @@ public class TenantAuthenticator {
             }
         }
         if (acceptedHere) {
-            return tenant;
+            return;
         }
         if (acceptedElsewhere) {
             throw ApiProblem.forbidden("the token is not accepted for tenant '" + ManifestParser.truncate(String.valueOf(tenant)) + "'");
