@@ -14,6 +14,11 @@ public final class RowBatch {
     private final long sequence;
     private final WriteOrder order;
 
+    /** A batch written whenever a writer is free. */
+    public RowBatch(MappingJob job, byte[] data, int length, int rows) {
+        this(job, data, length, rows, 0, null);
+    }
+
     RowBatch(MappingJob job, byte[] data, int length, int rows, long sequence, WriteOrder order) {
         this.job = job;
         this.data = data;
