@@ -11,6 +11,9 @@ public final class MappingJob {
     private final MappingReport report;
     private volatile SourceTable sourceTable;
     private volatile TargetPlan targetPlan;
+    private volatile boolean bulkLoad;
+    private boolean aborted;
+    private int writesInFlight;
 
     MappingJob(SyncRun run, MappingSpec mapping) {
         this.run = run;
@@ -25,6 +28,48 @@ public final class MappingJob {
     public TargetPlan targetPlan() { return targetPlan; }
     public void sourceTable(SourceTable table) { this.sourceTable = table; }
     public void targetPlan(TargetPlan plan) { this.targetPlan = plan; }
+
+    /**
+     * Whether batches may be copied straight into the target: it was empty when this sync (which
+     * holds its lock) started, and the source guarantees the key unique, so no two rows collide.
+     */
+    public boolean bulkLoad() { return bulkLoad; }
+    public void bulkLoad(boolean bulkLoad) { this.bulkLoad = bulkLoad; }
+
+    /** Called by a writer before it writes a batch; false once the mapping was aborted. */
+    public synchronized boolean beginWrite() {
+        if (aborted) {
+            return false;
+        }
+        writesInFlight++;
+        return true;
+    }
+
+    public synchronized void endWrite() {
+        writesInFlight--;
+        notifyAll();
+    }
+
+    /**
+     * Stops further batches and waits for those being written to commit or roll back, so a report
+     * of a failed sync counts exactly what the target holds.
+     */
+    public synchronized void abortAndAwaitWriters(long timeoutMillis) {
+        aborted = true;
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (writesInFlight > 0) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                wait(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
 
     @Override
     public String toString() {

@@ -14,6 +14,9 @@ import ai.originchain.ingest.target.TargetLease;
 /** The state of one sync, from the accepted request to its report; closed once, whatever happened. */
 public final class SyncRun implements AutoCloseable {
 
+    /** How long a failed sync waits for batches being written to finish before it reports. */
+    static final long WRITER_DRAIN_MILLIS = 60_000;
+
     private final String id = UUID.randomUUID().toString();
     private final String tenant;
     private final SyncManifest manifest;
@@ -68,6 +71,9 @@ public final class SyncRun implements AutoCloseable {
     /** Marks every mapping that had not finished as failed, for the partial report. */
     public void failMappings(String reason) {
         for (MappingJob job : jobs) {
+            job.abortAndAwaitWriters(WRITER_DRAIN_MILLIS);
+        }
+        for (MappingJob job : jobs) {
             job.report().failed(reason);
         }
     }
@@ -79,6 +85,9 @@ public final class SyncRun implements AutoCloseable {
     /** Releases the source snapshot and the target locks, and wipes the password. */
     @Override
     public void close() {
+        for (MappingJob job : jobs) {
+            job.abortAndAwaitWriters(WRITER_DRAIN_MILLIS);
+        }
         for (java.io.Closeable read : openReads) {
             try {
                 read.close();
