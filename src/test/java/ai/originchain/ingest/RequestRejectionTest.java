@@ -199,6 +199,19 @@ class RequestRejectionTest extends ConnectorTest {
     }
 
     @Test
+    void aPrimaryKeyThatIsNotUniqueAtTheSourceIs422AndNothingIsWritten() {
+        TestDatabases.execute(source(),
+                "CREATE TABLE IF NOT EXISTS public.visits (visitor int, day date, pages int)",
+                "TRUNCATE public.visits",
+                "INSERT INTO public.visits VALUES (1, '2026-01-01', 3), (2, '2026-01-01', 4), (1, '2026-01-01', 9)");
+        Response response = post("acme", ACME_TOKEN, body(mapping("public.visits", "visits", List.of("visitor", "day"), null)));
+
+        assertProblem(response, 422, "mappings[0].primary_key");
+        assertThat(response.json().get("errors").get(0).get("message").asText()).contains("(1,2026-01-01)");
+        assertNothingWritten("visits");
+    }
+
+    @Test
     void aSyncAlreadyRunningOnTheSameTargetIs409() throws Exception {
         try (Connection other = target().getConnection();
              PreparedStatement lock = other.prepareStatement(

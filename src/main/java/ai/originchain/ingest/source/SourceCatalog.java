@@ -126,6 +126,20 @@ public class SourceCatalog {
                 keyIsUnique(connection, oid, mapping.primaryKey()), estimate);
     }
 
+    /**
+     * The first key that occurs twice in the table, as text, or null. Run inside the sync's snapshot
+     * for keys no unique index guarantees, so a key that is not one fails before anything is written.
+     */
+    public String firstDuplicateKey(Connection connection, SourceTable table, List<String> primaryKey) throws SQLException {
+        String key = String.join(", ", primaryKey.stream().map(ai.originchain.ingest.sync.SqlNames::quote).toList());
+        String sql = "SELECT ROW(" + key + ")::text FROM "
+                + ai.originchain.ingest.sync.SqlNames.qualified(table.schema(), table.name())
+                + " GROUP BY " + key + " HAVING count(*) > 1 LIMIT 1";
+        try (PreparedStatement st = connection.prepareStatement(sql); ResultSet rs = st.executeQuery()) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
     private static boolean keyIsUnique(Connection connection, long oid, List<String> primaryKey) throws SQLException {
         List<String> wanted = primaryKey.stream().sorted().toList();
         try (PreparedStatement st = connection.prepareStatement(UNIQUE_KEYS)) {

@@ -1,6 +1,10 @@
 package ai.originchain.ingest.source;
 
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+import ai.originchain.ingest.api.FieldError;
 
 import org.apache.camel.ExchangeProperty;
 import org.springframework.stereotype.Component;
@@ -43,9 +47,28 @@ public class SourceInspector {
         if (!checked.errors().isEmpty()) {
             throw ApiProblem.unprocessable(checked.errors());
         }
+        List<FieldError> duplicates = new ArrayList<>();
         for (int i = 0; i < run.jobs().size(); i++) {
             MappingJob job = run.jobs().get(i);
-            job.sourceTable(checked.tables().get(i));
+            SourceTable table = checked.tables().get(i);
+            job.sourceTable(table);
+            if (!table.keyIsUnique()) {
+                String duplicate;
+                try {
+                    duplicate = catalog.firstDuplicateKey(snapshot.coordinator(), table, job.mapping().primaryKey());
+                } catch (SQLException e) {
+                    throw ApiProblem.sourceFailed("checking the key of " + job.mapping().sourceTableName() + " failed: "
+                            + SourceErrors.reason(run.source(), e), null);
+                }
+                if (duplicate != null) {
+                    duplicates.add(new FieldError(job.mapping().field("primary_key"), "is not unique in "
+                            + job.mapping().sourceTableName() + ": key " + duplicate + " occurs more than once; "
+                            + "choose columns that identify a row"));
+                }
+            }
+        }
+        if (!duplicates.isEmpty()) {
+            throw ApiProblem.unprocessable(duplicates);
         }
     }
 }

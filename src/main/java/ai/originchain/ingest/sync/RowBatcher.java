@@ -24,10 +24,8 @@ public final class RowBatcher implements Iterator<RowBatch>, java.io.Closeable {
     private final TableReader reader;
     private final int batchRows;
     private final int batchBytes;
-    private final RowBatch.WriteOrder order;
     private final long startedNanos = System.nanoTime();
     private long lastProgressNanos = startedNanos;
-    private long sequence;
     private byte[] pendingRow;
     private boolean exhausted;
     private RowBatch next;
@@ -37,7 +35,6 @@ public final class RowBatcher implements Iterator<RowBatch>, java.io.Closeable {
         this.reader = reader;
         this.batchRows = batchRows;
         this.batchBytes = batchBytes;
-        this.order = job.targetPlan().dedupe() ? new RowBatch.WriteOrder() : null;
     }
 
     @Override
@@ -90,7 +87,7 @@ public final class RowBatcher implements Iterator<RowBatch>, java.io.Closeable {
         }
         job.report().addRowsRead(rows);
         logProgress();
-        return new RowBatch(job, buffer, length, rows, sequence++, order);
+        return new RowBatch(job, buffer, length, rows);
     }
 
     private void logProgress() {

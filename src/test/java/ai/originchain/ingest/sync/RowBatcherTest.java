@@ -35,7 +35,7 @@ class RowBatcherTest {
         MappingJob job = run.jobs().get(0);
         try (SourceSnapshot snapshot = SourceSnapshot.open(new SourceConnector(new IngestProperties()), run.source())) {
             job.sourceTable(new SourceCatalog().check(snapshot.coordinator(), run.manifest().mappings()).tables().get(0));
-            job.targetPlan(new TargetPlan("unit", "batcher_unit", List.of(), List.of("id"), false, false));
+            job.targetPlan(new TargetPlan("unit", "batcher_unit", List.of(), List.of("id"), false));
             List<RowBatch> batches = new ArrayList<>();
             try (RowBatcher batcher = new RowBatcher(job, TableReader.open(snapshot, job.sourceTable()), batchRows, batchBytes)) {
                 batcher.forEachRemaining(batches::add);
