@@ -220,6 +220,10 @@ class RequestRejectionTest extends ConnectorTest {
             Response response = post("acme", ACME_TOKEN, body(accounts("locked_target")));
             assertProblem(response, 409, null);
             assertNothingWritten("locked_target");
+            try (PreparedStatement unlock = other.prepareStatement(
+                    "SELECT pg_advisory_unlock(hashtextextended('originchain.sync:acme.locked_target', 0))")) {
+                unlock.execute();
+            }
         }
         Response afterwards = post("acme", ACME_TOKEN, body(accounts("locked_target")));
         assertThat(afterwards.status()).as(afterwards.body()).isEqualTo(200);

@@ -16,6 +16,7 @@ public final class MappingReport {
     private final AtomicLong rowsWritten = new AtomicLong();
     private final AtomicLong rowsChanged = new AtomicLong();
     private final List<String> warnings = new ArrayList<>();
+    private final List<String> schemaChanges = new ArrayList<>();
     private volatile Status status = Status.PENDING;
     private volatile boolean schemaCreated;
     private volatile long startedNanos;
@@ -52,6 +53,10 @@ public final class MappingReport {
         }
     }
 
+    public synchronized void schemaChanged(String change) {
+        schemaChanges.add(change);
+    }
+
     public void succeeded() {
         status = Status.SUCCEEDED;
         durationMs = elapsedMs();
@@ -81,6 +86,7 @@ public final class MappingReport {
         json.put("rows_changed", rowsChanged.get());
         json.put("schema_created", schemaCreated);
         json.put("duration_ms", status == Status.RUNNING ? elapsedMs() : durationMs);
+        json.put("schema_changes", List.copyOf(schemaChanges));
         json.put("warnings", List.copyOf(warnings));
         if (error != null) {
             json.put("error", error);

@@ -1,0 +1,217 @@
+package ai.originchain.ingest.target;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import org.springframework.stereotype.Component;
+
+import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.api.FieldError;
+import ai.originchain.ingest.source.SourceColumn;
+import ai.originchain.ingest.source.SourceTable;
+import ai.originchain.ingest.sync.MappingJob;
+import ai.originchain.ingest.sync.SchemaDeclaration;
+import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sync.SyncRun;
+import ai.originchain.ingest.typemap.TargetColumn;
+import ai.originchain.ingest.typemap.TypeMap;
+import ai.originchain.ingest.typemap.Widening;
+
+/**
+ * The type-mapping step: gives every selected source column its target type (the type map, or the
+ * manifest's declaration) and checks the result against a target table that already exists. It
+ * only reads the target; a mismatch in any mapping fails the whole request with 422 before anything
+ * is written.
+ */
+@Component("targetPlanner")
+public class TargetPlanner {
+
+    private static final String EXISTING_COLUMNS = """
+            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod)
+              FROM pg_catalog.pg_attribute a
+              JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attnum
+            """;
+    private static final String EXISTING_KEY = """
+            SELECT a.attname
+              FROM pg_catalog.pg_index i
+              JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+              JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, pos) ON true
+              JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+             WHERE n.nspname = ? AND c.relname = ? AND i.indisprimary
+             ORDER BY k.pos
+            """;
+
+    private final DataSource target;
+
+    public TargetPlanner(DataSource target) {
+        this.target = target;
+    }
+
+    public void plan(SyncRun run) {
+        List<FieldError> errors = new ArrayList<>();
+        try (Connection connection = target.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                Map<String, String> declaredTypes = normalizeDeclarations(connection, run, errors);
+                for (MappingJob job : run.jobs()) {
+                    plan(connection, run, job, declaredTypes, errors);
+                }
+            } finally {
+                connection.rollback();
+            }
+        } catch (SQLException e) {
+            throw TargetErrors.unavailable(e);
+        }
+        if (!errors.isEmpty()) {
+            throw ApiProblem.unprocessable(errors);
+        }
+    }
+
+    private void plan(Connection connection, SyncRun run, MappingJob job, Map<String, String> declaredTypes,
+                      List<FieldError> errors) throws SQLException {
+        SourceTable source = job.sourceTable();
+        String table = job.mapping().targetSchema();
+        Optional<SchemaDeclaration> declaration = run.manifest().declarationFor(table);
+        List<TargetColumn> columns = new ArrayList<>();
+        for (SourceColumn column : source.columns()) {
+            TypeMap.Mapped mapped = TypeMap.map(column.type());
+            String type = mapped.targetType();
+            Optional<SchemaDeclaration.DeclaredColumn> declared = declaration.flatMap(d -> d.column(column.name()));
+            if (declared.isPresent()) {
+                type = declaredTypes.getOrDefault(table + "." + column.name(), type);
+            } else {
+                mapped.warning().ifPresent(w -> job.report().warn("column " + column.name() + ": " + w));
+            }
+            columns.add(new TargetColumn(column.name(), type, TypeMap.compareAsText(type)));
+        }
+        declaration.ifPresent(d -> {
+            for (int i = 0; i < d.columns().size(); i++) {
+                String name = d.columns().get(i).name();
+                if (columns.stream().noneMatch(c -> c.name().equals(name))) {
+                    errors.add(new FieldError("schemas[" + d.index() + "].columns[" + i + "].name",
+                            "'" + name + "' is not among the columns that " + job.mapping().field("columns") + " selects"));
+                }
+            }
+        });
+        Map<String, String> existing = existingColumns(connection, run.tenant(), table);
+        boolean exists = !existing.isEmpty();
+        List<SchemaChange> changes = new ArrayList<>();
+        if (exists) {
+            for (int i = 0; i < columns.size(); i++) {
+                TargetColumn column = columns.get(i);
+                String have = existing.get(column.name());
+                String field = job.mapping().columns() == null
+                        ? job.mapping().field("target_schema")
+                        : job.mapping().field("columns[" + i + "]");
+                if (have == null) {
+                    changes.add(new SchemaChange(column.name(), null, column.type()));
+                } else if (Widening.widens(have, column.type())) {
+                    changes.add(new SchemaChange(column.name(), have, column.type()));
+                } else if (!have.equals(column.type())) {
+                    errors.add(new FieldError(field, "column '" + column.name() + "' is " + have + " in the existing target "
+                            + run.tenant() + "." + table + ", but the sync needs " + column.type()
+                            + ": only widening changes are applied (integer to bigint, longer varchar, varchar to text, "
+                            + "more numeric precision at the same scale)"));
+                }
+            }
+            for (String kept : existing.keySet()) {
+                if (columns.stream().noneMatch(c -> c.name().equals(kept))) {
+                    job.report().warn("column " + kept + " of the target is no longer selected; it stays, and rows "
+                            + "inserted from now on hold NULL in it");
+                }
+            }
+            List<String> key = existingKey(connection, run.tenant(), table);
+            if (!key.equals(job.mapping().primaryKey())) {
+                errors.add(new FieldError(job.mapping().field("primary_key"), "the existing target " + run.tenant() + "."
+                        + table + " has primary key " + key + ", not " + job.mapping().primaryKey()));
+            }
+        }
+        job.targetPlan(new TargetPlan(run.tenant(), table, columns, job.mapping().primaryKey(), exists, changes));
+    }
+
+    /**
+     * Declared types, as the target spells them ({@code int} becomes {@code integer}): each is tried
+     * in a temporary table that the caller's rollback discards. The declared text matched a strict
+     * type-name pattern in the parser, so it is safe to place in DDL.
+     */
+    private Map<String, String> normalizeDeclarations(Connection connection, SyncRun run, List<FieldError> errors)
+            throws SQLException {
+        Map<String, String> normalized = new LinkedHashMap<>();
+        int probe = 0;
+        for (SchemaDeclaration declaration : run.manifest().schemas()) {
+            if (run.manifest().mappings().stream().noneMatch(m -> m.targetSchema().equals(declaration.name()))) {
+                errors.add(new FieldError("schemas[" + declaration.index() + "].name",
+                        "no mapping in this request has target_schema '" + declaration.name() + "'"));
+                continue;
+            }
+            for (int i = 0; i < declaration.columns().size(); i++) {
+                SchemaDeclaration.DeclaredColumn column = declaration.columns().get(i);
+                String probeTable = "oc_type_probe_" + probe++;
+                Savepoint savepoint = connection.setSavepoint();
+                try (Statement st = connection.createStatement()) {
+                    st.execute("CREATE TEMP TABLE " + probeTable + " (c " + column.type() + ")");
+                    try (ResultSet rs = st.executeQuery("SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) "
+                            + "FROM pg_catalog.pg_attribute a WHERE a.attrelid = 'pg_temp." + probeTable
+                            + "'::regclass AND a.attname = 'c'")) {
+                        rs.next();
+                        normalized.put(declaration.name() + "." + column.name(), rs.getString(1));
+                    }
+                    connection.releaseSavepoint(savepoint);
+                } catch (SQLException e) {
+                    connection.rollback(savepoint);
+                    errors.add(new FieldError("schemas[" + declaration.index() + "].columns[" + i + "].type",
+                            "the target store does not know the type '" + column.type() + "'"));
+                }
+            }
+        }
+        return normalized;
+    }
+
+    private static Map<String, String> existingColumns(Connection connection, String schema, String table)
+            throws SQLException {
+        Map<String, String> columns = new LinkedHashMap<>();
+        try (PreparedStatement st = connection.prepareStatement(EXISTING_COLUMNS)) {
+            st.setString(1, schema);
+            st.setString(2, table);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    columns.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        return columns;
+    }
+
+    private static List<String> existingKey(Connection connection, String schema, String table) throws SQLException {
+        List<String> key = new ArrayList<>();
+        try (PreparedStatement st = connection.prepareStatement(EXISTING_KEY)) {
+            st.setString(1, schema);
+            st.setString(2, table);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    key.add(rs.getString(1));
+                }
+            }
+        }
+        return key;
+    }
+
+    static String quoteAll(List<String> names) {
+        return String.join(", ", names.stream().map(SqlNames::quote).toList());
+    }
+}

@@ -1,0 +1,111 @@
+package ai.originchain.ingest.target;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.stream.Collectors;
+
+import javax.sql.DataSource;
+
+import org.springframework.stereotype.Component;
+
+import ai.originchain.ingest.sync.MappingJob;
+import ai.originchain.ingest.sync.SqlNames;
+
+/**
+ * Creates the tenant's schema and the target table when missing: the planned column types, no
+ * defaults, sequences or identity, and a primary key on the mapping's key.
+ */
+@Component("targetTables")
+public class TargetTables {
+
+    private static final String DDL_LOCK = "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(?, 0))";
+
+    private final DataSource target;
+
+    public TargetTables(DataSource target) {
+        this.target = target;
+    }
+
+    public void ensure(MappingJob job) {
+        TargetPlan plan = job.targetPlan();
+        job.report().started();
+        try (Connection connection = target.getConnection()) {
+            connection.setAutoCommit(false);
+            if (plan.exists()) {
+                applyChanges(connection, job);
+                job.bulkLoad(isEmpty(connection, plan));
+                return;
+            }
+            try (PreparedStatement lock = connection.prepareStatement(DDL_LOCK);
+                 Statement st = connection.createStatement()) {
+                // Serializes DDL per tenant, so two syncs creating the schema at once do not collide.
+                lock.setString(1, "originchain.ddl:" + plan.tenant());
+                lock.execute();
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + SqlNames.quote(plan.tenant()));
+                boolean missing;
+                try (PreparedStatement exists = connection.prepareStatement("SELECT pg_catalog.to_regclass(?) IS NULL")) {
+                    exists.setString(1, SqlNames.qualified(plan.tenant(), plan.table()));
+                    try (java.sql.ResultSet rs = exists.executeQuery()) {
+                        rs.next();
+                        missing = rs.getBoolean(1);
+                    }
+                }
+                if (missing) {
+                    st.execute(createTable(plan));
+                }
+                connection.commit();
+                if (missing) {
+                    job.report().schemaCreated();
+                }
+                job.bulkLoad(missing || isEmpty(connection, plan));
+            } catch (SQLException e) {
+                connection.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw TargetErrors.unavailable(e);
+        }
+    }
+
+    /** New columns and widened types, in one transaction under the tenant's DDL lock. */
+    private static void applyChanges(Connection connection, MappingJob job) throws SQLException {
+        TargetPlan plan = job.targetPlan();
+        if (plan.changes().isEmpty()) {
+            return;
+        }
+        try (PreparedStatement lock = connection.prepareStatement(DDL_LOCK); Statement st = connection.createStatement()) {
+            lock.setString(1, "originchain.ddl:" + plan.tenant());
+            lock.execute();
+            for (SchemaChange change : plan.changes()) {
+                st.execute(change.ddl(plan));
+            }
+            connection.commit();
+        } catch (SQLException e) {
+            connection.rollback();
+            throw e;
+        }
+        plan.changes().forEach(change -> job.report().schemaChanged(change.describe()));
+    }
+
+    private static boolean isEmpty(Connection connection, TargetPlan plan) throws SQLException {
+        try (Statement st = connection.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT NOT EXISTS (SELECT 1 FROM "
+                     + SqlNames.qualified(plan.tenant(), plan.table()) + ")")) {
+            rs.next();
+            boolean empty = rs.getBoolean(1);
+            connection.commit();
+            return empty;
+        }
+    }
+
+    static String createTable(TargetPlan plan) {
+        String columns = plan.columns().stream()
+                .map(c -> SqlNames.quote(c.name()) + " " + c.type())
+                .collect(Collectors.joining(", "));
+        String key = plan.primaryKey().stream().map(SqlNames::quote).collect(Collectors.joining(", "));
+        return "CREATE TABLE " + SqlNames.qualified(plan.tenant(), plan.table())
+                + " (" + columns + ", PRIMARY KEY (" + key + "))";
+    }
+}

@@ -1,0 +1,137 @@
+package ai.originchain.ingest.target;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import javax.sql.DataSource;
+
+import org.postgresql.PGConnection;
+import org.springframework.stereotype.Component;
+
+import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.sync.MappingJob;
+import ai.originchain.ingest.sync.RowBatch;
+import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.typemap.TargetColumn;
+
+/**
+ * The upsert producer. Into a target that was empty when the sync began (and a source key that is
+ * unique), batches are copied straight in. Otherwise each batch, in its own transaction: COPY its rows (source text, untouched)
+ * into a session-local staging table, then one {@code INSERT … SELECT … ON CONFLICT (key) DO UPDATE}
+ * that skips rows whose values did not change, so an unchanged re-sync rewrites nothing and leaves
+ * no dead tuples. A failure rolls back that batch only; the rows of committed batches are complete,
+ * and a rerun converges.
+ */
+@Component("upsertWriter")
+public class UpsertWriter {
+
+    private final DataSource target;
+
+    public UpsertWriter(DataSource target) {
+        this.target = target;
+    }
+
+    public void write(RowBatch batch) {
+        MappingJob job = batch.job();
+        TargetPlan plan = job.targetPlan();
+        Statements sql = Statements.of(plan);
+        if (!job.beginWrite()) {
+            return;
+        }
+        try (Connection connection = target.getConnection()) {
+            connection.setAutoCommit(false);
+            try (Statement st = connection.createStatement()) {
+                long changed;
+                if (job.bulkLoad()) {
+                    changed = connection.unwrap(PGConnection.class).getCopyAPI()
+                            .copyIn(sql.bulkCopy, new ByteArrayInputStream(batch.data(), 0, batch.length()));
+                } else {
+                    st.execute(sql.createStaging);
+                    connection.unwrap(PGConnection.class).getCopyAPI()
+                            .copyIn(sql.copy, new ByteArrayInputStream(batch.data(), 0, batch.length()));
+                    changed = st.executeUpdate(sql.upsert);
+                }
+                connection.commit();
+                job.report().addWritten(batch.rows(), changed);
+            } catch (SQLException | IOException e) {
+                connection.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            if ("21000".equals(e.getSQLState())) {
+                throw ApiProblem.unprocessable(job.mapping().field("primary_key"), "is not unique in "
+                        + job.mapping().sourceTableName() + ": a key occurs more than once");
+            }
+            if (TargetErrors.isDataError(e)) {
+                throw ApiProblem.unprocessable(job.mapping().field("source_table"),
+                        "the target refused a row of " + job.mapping().sourceTableName() + ": " + TargetErrors.summary(e));
+            }
+            throw TargetErrors.unavailable(e);
+        } catch (IOException e) {
+            throw ApiProblem.targetUnavailable("the target store failed while copying rows: " + e.getMessage());
+        } finally {
+            job.endWrite();
+        }
+    }
+
+    /** The SQL for one target plan; the staging table's name changes whenever the column set does. */
+    record Statements(String createStaging, String copy, String upsert, String bulkCopy) {
+
+        static Statements of(TargetPlan plan) {
+            List<TargetColumn> columns = plan.columns();
+            String target = SqlNames.qualified(plan.tenant(), plan.table());
+            String staging = "pg_temp." + SqlNames.quote("oc_stage_" + signature(plan));
+            String names = columns.stream().map(c -> SqlNames.quote(c.name())).collect(Collectors.joining(", "));
+            String key = plan.primaryKey().stream().map(SqlNames::quote).collect(Collectors.joining(", "));
+            String createStaging = "CREATE TEMP TABLE IF NOT EXISTS " + staging.substring("pg_temp.".length())
+                    + " (LIKE " + target + ") ON COMMIT DELETE ROWS";
+            String copy = "COPY " + staging + " (" + names + ") FROM STDIN";
+            String select = "SELECT " + names + " FROM " + staging;
+            List<TargetColumn> values = columns.stream().filter(c -> !plan.primaryKey().contains(c.name())).toList();
+            String conflict;
+            if (values.isEmpty()) {
+                conflict = "DO NOTHING";
+            } else {
+                String set = values.stream().map(c -> SqlNames.quote(c.name()) + " = EXCLUDED." + SqlNames.quote(c.name()))
+                        .collect(Collectors.joining(", "));
+                String current = values.stream().map(c -> compared("t", c)).collect(Collectors.joining(", "));
+                String incoming = values.stream().map(c -> compared("EXCLUDED", c)).collect(Collectors.joining(", "));
+                conflict = "DO UPDATE SET " + set + " WHERE (" + current + ") IS DISTINCT FROM (" + incoming + ")";
+                if (values.size() == 1) {
+                    conflict = "DO UPDATE SET " + set + " WHERE " + current + " IS DISTINCT FROM " + incoming;
+                }
+            }
+            String upsert = "INSERT INTO " + target + " AS t (" + names + ") " + select
+                    + " ON CONFLICT (" + key + ") " + conflict;
+            String bulkCopy = "COPY " + target + " (" + names + ") FROM STDIN";
+            return new Statements(createStaging, copy, upsert, bulkCopy);
+        }
+
+        private static String compared(String alias, TargetColumn column) {
+            String ref = alias + "." + SqlNames.quote(column.name());
+            return column.compareAsText() ? ref + "::text" : ref;
+        }
+
+        private static String signature(TargetPlan plan) {
+            try {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                sha.update((plan.tenant() + "\0" + plan.table()).getBytes(StandardCharsets.UTF_8));
+                for (TargetColumn c : plan.columns()) {
+                    sha.update(("\0" + c.name() + "\0" + c.type()).getBytes(StandardCharsets.UTF_8));
+                }
+                return HexFormat.of().formatHex(sha.digest(), 0, 8);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package ai.originchain.ingest.target;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.support.Manifests;
+import ai.originchain.ingest.support.TestDatabases;
+import ai.originchain.ingest.sync.SyncRun;
+
+class TargetLocksTest {
+
+    private final TargetLocks locks = new TargetLocks(TestDatabases.get().targetStore());
+
+    @Test
+    void aSecondSyncOfTheSameTargetIsRefusedUntilTheFirstEnds() {
+        SyncRun first = Manifests.run("locks_unit", Manifests.mapping("t", "orders", List.of("id"), null));
+        SyncRun second = Manifests.run("locks_unit", Manifests.mapping("t", "orders", List.of("id"), null));
+        SyncRun elsewhere = Manifests.run("locks_unit", Manifests.mapping("t", "customers", List.of("id"), null));
+
+        locks.acquire(first);
+        ApiProblem refused = catchThrowableOfType(ApiProblem.class, () -> locks.acquire(second));
+        locks.acquire(elsewhere);
+
+        assertThat(refused.status()).isEqualTo(409);
+        first.close();
+        elsewhere.close();
+        locks.acquire(second);
+        second.close();
+    }
+}

@@ -1,0 +1,42 @@
+package ai.originchain.ingest.target;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import ai.originchain.ingest.support.Manifests;
+import ai.originchain.ingest.support.TestDatabases;
+import ai.originchain.ingest.sync.MappingJob;
+import ai.originchain.ingest.sync.SyncRun;
+import ai.originchain.ingest.typemap.TargetColumn;
+
+class TargetTablesTest {
+
+    private final TestDatabases dbs = TestDatabases.get();
+
+    @Test
+    void createsSchemaAndTableWithKeyAndNoDefaults() {
+        TestDatabases.execute(dbs.targetStore(), "DROP SCHEMA IF EXISTS tables_unit CASCADE");
+        SyncRun run = Manifests.run("tables_unit", Manifests.mapping("src", "Mixed Case", List.of("k1", "k2"), null));
+        MappingJob job = run.jobs().get(0);
+        job.targetPlan(new TargetPlan("tables_unit", "Mixed Case", List.of(
+                new TargetColumn("k1", "bigint", false), new TargetColumn("k2", "text", false),
+                new TargetColumn("v", "numeric(12,2)[]", true)), List.of("k1", "k2"), false));
+
+        new TargetTables(dbs.targetStore()).ensure(job);
+
+        assertThat(job.report().toJson().get("schema_created")).isEqualTo(true);
+        assertThat(TestDatabases.query(dbs.targetStore(), """
+                SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.atthasdef::text
+                  FROM pg_attribute a WHERE a.attrelid = 'tables_unit."Mixed Case"'::regclass AND a.attnum > 0
+                 ORDER BY a.attnum"""))
+                .containsExactly(List.of("k1", "bigint", "false"), List.of("k2", "text", "false"),
+                        List.of("v", "numeric(12,2)[]", "false"));
+        assertThat(TestDatabases.single(dbs.targetStore(), """
+                SELECT string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_index i
+                  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+                 WHERE i.indrelid = 'tables_unit."Mixed Case"'::regclass AND i.indisprimary""")).isEqualTo("k1,k2");
+    }
+}
