@@ -53,7 +53,9 @@ class RouteChainTest extends ConnectorTest {
     @Test
     void theYamlRoutesDeclareEveryStageByIdInOrder() {
         assertThat(stepIds("sync-request")).containsSubsequence("authenticate", "guard-request", "parse-manifest",
-                "open-sync", "lock-targets", "inspect-source", "map-types", "for-each-mapping", "report", "release-sync");
+                "run-the-sync");
+        assertThat(stepIds("run-sync")).containsSubsequence("open-sync", "lock-targets", "inspect-source", "map-types",
+                "check-declared-types", "for-each-mapping", "report", "release-sync");
         assertThat(stepIds("sync-mapping")).containsSubsequence("ensure-target-table", "read-source-table",
                 "batch-rows", "upsert-batch", "mapping-done");
     }

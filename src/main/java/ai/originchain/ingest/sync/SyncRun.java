@@ -24,6 +24,8 @@ public final class SyncRun implements AutoCloseable {
     private final List<MappingJob> jobs = new ArrayList<>();
     private volatile Instant finishedAt;
     private volatile boolean failed;
+    private String trigger = "api";
+    private Instant fireTime;
     private TargetLease lease;
     private SourceSnapshot snapshot;
     private final List<java.io.Closeable> openReads = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -45,6 +47,14 @@ public final class SyncRun implements AutoCloseable {
     public SourceSnapshot snapshot() { return snapshot; }
 
     public void lease(TargetLease lease) { this.lease = lease; }
+    public String trigger() { return trigger; }
+    public Instant fireTime() { return fireTime; }
+
+    /** A run started by a schedule rather than the API, and the tick it belongs to. */
+    public void triggeredBy(String trigger, Instant fireTime) {
+        this.trigger = trigger;
+        this.fireTime = fireTime;
+    }
     public void snapshot(SourceSnapshot snapshot) { this.snapshot = snapshot; }
 
     /** A read that must end, at the latest, when the sync does. */
@@ -61,6 +71,7 @@ public final class SyncRun implements AutoCloseable {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("sync_id", id);
         json.put("tenant", tenant);
+        json.put("trigger", trigger);
         json.put("status", failed ? "failed" : finishedAt == null ? "running" : "succeeded");
         json.put("started_at", startedAt.toString());
         json.put("finished_at", finishedAt == null ? null : finishedAt.toString());

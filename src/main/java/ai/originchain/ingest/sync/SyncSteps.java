@@ -19,15 +19,25 @@ public class SyncSteps {
     private static final Logger log = LoggerFactory.getLogger(SyncSteps.class);
     public static final String RUN = "syncRun";
 
-    private final ObjectMapper json;
+    /** Headers a scheduled run sets: the schedule's name, and quartz's scheduled fire time. */
+    public static final String SCHEDULE_HEADER = "originchainSchedule";
 
-    public SyncSteps(ObjectMapper json) {
+    private final ObjectMapper json;
+    private final SyncHistory history;
+
+    public SyncSteps(ObjectMapper json, SyncHistory history) {
         this.json = json;
+        this.history = history;
     }
 
     public SyncRun open(@Header("tenant") String tenant, Exchange exchange) {
         SyncManifest manifest = exchange.getMessage().getBody(SyncManifest.class);
         SyncRun run = new SyncRun(tenant, manifest);
+        String schedule = exchange.getMessage().getHeader(SCHEDULE_HEADER, String.class);
+        if (schedule != null) {
+            java.util.Date fired = exchange.getMessage().getHeader("scheduledFireTime", java.util.Date.class);
+            run.triggeredBy("schedule:" + schedule, fired == null ? null : fired.toInstant());
+        }
         exchange.setProperty(RUN, run);
         log.info("sync {} accepted: tenant={} source={} mappings={}", run.id(), tenant, manifest.source(),
                 manifest.mappings().stream().map(m -> m.sourceTableName() + "->" + m.targetSchema()).toList());
@@ -51,10 +61,13 @@ public class SyncSteps {
         exchange.getMessage().setBody(json.writeValueAsString(report));
     }
 
+    /** Ends the run whatever happened: frees what it held, then writes it to the run history. */
     public void release(Exchange exchange) {
         SyncRun run = exchange.getProperty(RUN, SyncRun.class);
         if (run != null) {
             run.close();
+            Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+            history.recordRun(run, status == null ? 500 : status);
         }
     }
 }
