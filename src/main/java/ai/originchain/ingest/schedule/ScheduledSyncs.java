@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +35,7 @@ import ai.originchain.ingest.sync.SyncSteps;
 public class ScheduledSyncs {
 
     private static final Logger log = LoggerFactory.getLogger(ScheduledSyncs.class);
-    public static final String MANIFEST_HEADER = "originchainManifest";
+    public static final String MANIFEST = "originchainManifest";
 
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     private final ManifestParser parser;
@@ -50,7 +51,7 @@ public class ScheduledSyncs {
     }
 
     /** True when this tick may run; false (logged, and kept in the run history) while the last one still runs. */
-    public boolean tryEnter(@Header(SyncSteps.SCHEDULE_HEADER) String schedule, @Header("tenant") String tenant,
+    public boolean tryEnter(@ExchangeProperty(SyncSteps.SCHEDULE) String schedule, @Header("tenant") String tenant,
                             @Header("scheduledFireTime") Date fireTime) {
         if (running.add(schedule)) {
             return true;
@@ -61,12 +62,12 @@ public class ScheduledSyncs {
         return false;
     }
 
-    public void exit(@Header(SyncSteps.SCHEDULE_HEADER) String schedule) {
+    public void exit(@ExchangeProperty(SyncSteps.SCHEDULE) String schedule) {
         running.remove(schedule);
     }
 
     /** The schedule's manifest, secrets resolved, parsed exactly as a POST body would be. */
-    public SyncManifest load(@Header(MANIFEST_HEADER) String manifestPath) {
+    public SyncManifest load(@ExchangeProperty(MANIFEST) String manifestPath) {
         return parser.parse(resolve(camel, Path.of(manifestPath)));
     }
 
@@ -99,7 +100,7 @@ public class ScheduledSyncs {
     }
 
     /** Logs the sync report (or problem) the chain produced; it never holds a password. */
-    public void logResult(@Header(SyncSteps.SCHEDULE_HEADER) String schedule, Exchange exchange) throws IOException {
+    public void logResult(@ExchangeProperty(SyncSteps.SCHEDULE) String schedule, Exchange exchange) throws IOException {
         Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
         JsonNode report = json.readTree(exchange.getMessage().getBody(String.class));
         if (status != null && status == 200) {
@@ -113,7 +114,7 @@ public class ScheduledSyncs {
         }
     }
 
-    public void failed(@Header(SyncSteps.SCHEDULE_HEADER) String schedule, Exchange exchange) {
+    public void failed(@ExchangeProperty(SyncSteps.SCHEDULE) String schedule, Exchange exchange) {
         Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String detail = error instanceof ApiProblem problem ? problem.status() + " " + problem.getMessage()
                 : error == null ? "unknown" : error.getClass().getName();

@@ -19,8 +19,8 @@ public class SyncSteps {
     private static final Logger log = LoggerFactory.getLogger(SyncSteps.class);
     public static final String RUN = "syncRun";
 
-    /** Headers a scheduled run sets: the schedule's name, and quartz's scheduled fire time. */
-    public static final String SCHEDULE_HEADER = "originchainSchedule";
+    /** Exchange property a scheduled run sets: the schedule's name (quartz adds the header scheduledFireTime). */
+    public static final String SCHEDULE = "originchainSchedule";
 
     private final ObjectMapper json;
     private final SyncHistory history;
@@ -33,7 +33,7 @@ public class SyncSteps {
     public SyncRun open(@Header("tenant") String tenant, Exchange exchange) {
         SyncManifest manifest = exchange.getMessage().getBody(SyncManifest.class);
         SyncRun run = new SyncRun(tenant, manifest);
-        String schedule = exchange.getMessage().getHeader(SCHEDULE_HEADER, String.class);
+        String schedule = exchange.getProperty(SCHEDULE, String.class);
         if (schedule != null) {
             java.util.Date fired = exchange.getMessage().getHeader("scheduledFireTime", java.util.Date.class);
             run.triggeredBy("schedule:" + schedule, fired == null ? null : fired.toInstant());

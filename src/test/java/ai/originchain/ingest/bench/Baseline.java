@@ -1,0 +1,170 @@
+package ai.originchain.ingest.bench;
+
+import java.io.IOException;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.postgresql.PGConnection;
+
+/**
+ * The baseline a DBA would write by hand: stream the source table out with COPY, pipe it into a
+ * temporary staging table at the target with COPY, then one
+ * {@code INSERT … SELECT … ON CONFLICT (key) DO UPDATE SET … WHERE … IS DISTINCT FROM …}.
+ * With psql when there is one ({@code psql -c "\copy … to stdout" | psql -c "\copy … from pstdin"});
+ * otherwise the same pipe through pgjdbc's CopyManager (copyOut → pipe → copyIn).
+ */
+final class Baseline {
+
+    record Result(long rows, long changed, double seconds) {
+    }
+
+    private static final Pattern COPIED = Pattern.compile("(?m)^COPY (\\d+)$");
+    private static final Pattern UPSERTED = Pattern.compile("(?m)^INSERT 0 (\\d+)$");
+
+    private final Path psql;
+
+    private Baseline(Path psql) {
+        this.psql = psql;
+    }
+
+    /** psql from PATH, or from a Debian/Ubuntu PostgreSQL install; none with {@code usePsql=false}. */
+    static Baseline detect(boolean usePsql) {
+        if (!usePsql) {
+            return new Baseline(null);
+        }
+        Stream<Path> onPath = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .filter(d -> !d.isEmpty()).map(d -> Path.of(d, "psql"));
+        Stream<Path> debian = Stream.of("/usr/lib/postgresql").map(Path::of).filter(Files::isDirectory)
+                .flatMap(d -> {
+                    try {
+                        return Files.list(d).sorted(Comparator.reverseOrder()).map(v -> v.resolve("bin/psql")).toList().stream();
+                    } catch (IOException e) {
+                        return Stream.empty();
+                    }
+                });
+        return new Baseline(Stream.concat(onPath, debian).filter(Files::isExecutable).findFirst().orElse(null));
+    }
+
+    String client() {
+        if (psql == null) {
+            return "pgjdbc CopyManager (copyOut -> pipe -> copyIn; no psql found)";
+        }
+        return "psql (" + psql + ", " + run(List.of(psql.toString(), "--version")).trim() + ")";
+    }
+
+    /** What {@link #load} times, as a reader would type it (passwords come from PGPASSWORD). */
+    String describe(BenchServers servers, BenchTable table, String schema) {
+        if (psql == null) {
+            return "CopyManager.copyOut(\"" + copyOut(table) + "\") -> pipe -> CopyManager.copyIn(\"COPY stage FROM STDIN\"), then:\n  "
+                    + table.upsertFrom("stage", schema);
+        }
+        return "psql \"" + servers.sourceReader().conninfo() + "\" -X -q -c \"\\copy (" + select(table) + ") to stdout\" \\\n"
+                + "  | psql \"" + servers.target().conninfo() + "\" -X -v ON_ERROR_STOP=1 \\\n"
+                + "      -c \"" + createStaging(table, schema) + "\" -c \"\\copy stage from pstdin\" \\\n"
+                + "      -c \"" + table.upsertFrom("stage", schema) + "\"";
+    }
+
+    /** One timed baseline load of {@code table} into {@code schema.table}. */
+    Result load(BenchServers servers, BenchTable table, String schema) throws Exception {
+        return psql != null ? viaPsql(servers, table, schema) : viaCopyManager(servers, table, schema);
+    }
+
+    private Result viaPsql(BenchServers servers, BenchTable table, String schema) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("bash", "-o", "pipefail", "-c",
+                "PGPASSWORD=\"$SRC_PW\" \"$PSQL\" \"$SRC\" -X -q -v ON_ERROR_STOP=1 -c \"$COPY_OUT\""
+                        + " | PGPASSWORD=\"$TGT_PW\" \"$PSQL\" \"$TGT\" -X -v ON_ERROR_STOP=1"
+                        + " -c \"$CREATE\" -c '\\copy stage from pstdin' -c \"$UPSERT\"");
+        Map<String, String> env = pb.environment();
+        env.put("PSQL", psql.toString());
+        env.put("SRC", servers.sourceReader().conninfo());
+        env.put("SRC_PW", servers.sourceReader().password());
+        env.put("TGT", servers.target().conninfo());
+        env.put("TGT_PW", servers.target().password());
+        env.put("COPY_OUT", "\\copy (" + select(table) + ") to stdout");
+        env.put("CREATE", createStaging(table, schema));
+        env.put("UPSERT", table.upsertFrom("stage", schema));
+        pb.redirectErrorStream(true);
+        long start = System.nanoTime();
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (rc != 0) {
+            throw new IllegalStateException("baseline psql pipeline failed (exit " + rc + "):\n" + out);
+        }
+        return new Result(lastNumber(COPIED, out), lastNumber(UPSERTED, out), seconds);
+    }
+
+    private Result viaCopyManager(BenchServers servers, BenchTable table, String schema) throws Exception {
+        long start = System.nanoTime();
+        try (Connection source = servers.sourceReader().connect(); Connection target = servers.target().connect();
+             Statement st = target.createStatement()) {
+            st.execute(createStaging(table, schema));
+            PipedInputStream in = new PipedInputStream(1 << 20);
+            PipedOutputStream out = new PipedOutputStream(in);
+            CompletableFuture<Long> reader = CompletableFuture.supplyAsync(() -> {
+                try (out) {
+                    return source.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOut(table), out);
+                } catch (SQLException | IOException e) {
+                    throw new IllegalStateException("baseline copyOut failed", e);
+                }
+            });
+            long copied;
+            try (in) {
+                copied = target.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY stage FROM STDIN", in);
+            }
+            reader.join();
+            long changed = st.executeUpdate(table.upsertFrom("stage", schema));
+            st.execute("DROP TABLE stage");
+            return new Result(copied, changed, (System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static String select(BenchTable table) {
+        return "SELECT " + table.columnList() + " FROM " + table.sourceTable();
+    }
+
+    private static String copyOut(BenchTable table) {
+        return "COPY (" + select(table) + ") TO STDOUT";
+    }
+
+    private static String createStaging(BenchTable table, String schema) {
+        return "CREATE TEMP TABLE stage (LIKE " + schema + "." + table.name() + ")";
+    }
+
+    private static long lastNumber(Pattern p, String text) {
+        Matcher m = p.matcher(text);
+        long last = -1;
+        while (m.find()) {
+            last = Long.parseLong(m.group(1));
+        }
+        return last;
+    }
+
+    private static String run(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            return out;
+        } catch (IOException e) {
+            return "?";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "?";
+        }
+    }
+}

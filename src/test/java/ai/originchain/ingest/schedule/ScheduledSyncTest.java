@@ -1,0 +1,90 @@
+package ai.originchain.ingest.schedule;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import ai.originchain.ingest.support.ConnectorTest;
+import ai.originchain.ingest.support.ScheduleFiles;
+import ai.originchain.ingest.support.TestDatabases;
+
+/**
+ * Schedules declared in YAML run the same chain as the POST. The app loads routes/*.yaml plus one
+ * more folder holding two schedules: a quick one, and one whose source read outlasts its interval.
+ */
+@DirtiesContext
+class ScheduledSyncTest extends ConnectorTest {
+
+    static final Path SCHEDULES;
+
+    static {
+        try {
+            SCHEDULES = Files.createTempDirectory("originchain-schedules");
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        TestDatabases.execute(TestDatabases.get().source(),
+                "CREATE TABLE IF NOT EXISTS public.scheduled_orders (id int PRIMARY KEY, note text)",
+                "INSERT INTO public.scheduled_orders SELECT g, 'n' || g FROM generate_series(1, 500) g ON CONFLICT DO NOTHING",
+                // Every read of this view takes 3 s: longer than its schedule's 1 s interval.
+                "CREATE OR REPLACE VIEW public.slow_orders AS SELECT g AS id, 'slow' AS note "
+                        + "FROM generate_series(1, 10) g, LATERAL (SELECT pg_sleep(0.3)) s",
+                "GRANT SELECT ON public.scheduled_orders, public.slow_orders TO readonly");
+        ScheduleFiles.write(SCHEDULES, "quick-orders", "0/2 * * * * ?", "acme", "public.scheduled_orders", "scheduled_orders");
+        ScheduleFiles.write(SCHEDULES, "slow-orders", "0/1 * * * * ?", "acme", "public.slow_orders", "slow_orders");
+    }
+
+    @DynamicPropertySource
+    static void scheduleProperties(DynamicPropertyRegistry registry) {
+        registry.add("camel.main.routes-include-pattern", () -> "file:routes/*.yaml,file:" + SCHEDULES + "/*.yaml");
+        registry.add("originchain.secrets.test-source-password", () -> TestDatabases.SOURCE_PASSWORD);
+    }
+
+    private static List<List<String>> runs(String schedule) {
+        return TestDatabases.query(dbs.targetStore(), "SELECT status, fire_time::text, started_at::text, finished_at::text "
+                + "FROM originchain.sync_runs WHERE trigger = ? ORDER BY started_at", "schedule:" + schedule);
+    }
+
+    @Test
+    void aScheduleLandsACompleteSyncWithoutLeakingThePassword(CapturedOutput output) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> tableExists(target(), "acme.scheduled_orders")
+                && runs("quick-orders").stream().anyMatch(r -> r.get(0).equals("succeeded")));
+
+        assertThat(fingerprint(target(), "acme.scheduled_orders", "id, note", "id"))
+                .isEqualTo(fingerprint(source(), "public.scheduled_orders", "id, note", "id"));
+        assertThat(output.getAll()).contains("schedule quick-orders: sync").contains("succeeded");
+        assertThat(output.getAll()).doesNotContain(TestDatabases.SOURCE_PASSWORD);
+        assertThat(TestDatabases.single(target(), "SELECT count(*) FROM originchain.sync_runs WHERE report::text LIKE ?",
+                "%" + TestDatabases.SOURCE_PASSWORD + "%")).isEqualTo("0");
+    }
+
+    @Test
+    void aTickThatComesWhileTheLastRunStillGoesIsSkippedNotRunTwice(CapturedOutput output) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            List<List<String>> runs = runs("slow-orders");
+            return runs.stream().filter(r -> r.get(0).equals("succeeded")).count() >= 2
+                    && runs.stream().anyMatch(r -> r.get(0).equals("skipped"));
+        });
+
+        List<List<String>> succeeded = runs("slow-orders").stream().filter(r -> r.get(0).equals("succeeded")).toList();
+        for (int i = 1; i < succeeded.size(); i++) {
+            // A run starts only after the one before it has finished.
+            assertThat(java.time.OffsetDateTime.parse(succeeded.get(i).get(2).replace(' ', 'T') + ":00"))
+                    .isAfterOrEqualTo(java.time.OffsetDateTime.parse(succeeded.get(i - 1).get(3).replace(' ', 'T') + ":00"));
+        }
+        assertThat(TestDatabases.single(target(), "SELECT report->>'reason' FROM originchain.sync_runs "
+                + "WHERE trigger = 'schedule:slow-orders' AND status = 'skipped' LIMIT 1"))
+                .isEqualTo("the previous run of this schedule was still going");
+        assertThat(output.getAll()).doesNotContain(TestDatabases.SOURCE_PASSWORD);
+    }
+}
