@@ -43,12 +43,15 @@ public class IngestProperties {
         private int batchRows = 20_000;
         private int batchBytes = 8 * 1024 * 1024;
         private int writers = 2;
+        private int parallelMappings = 2;
         public int getBatchRows() { return batchRows; }
         public void setBatchRows(int batchRows) { this.batchRows = batchRows; }
         public int getBatchBytes() { return batchBytes; }
         public void setBatchBytes(int batchBytes) { this.batchBytes = batchBytes; }
         public int getWriters() { return writers; }
         public void setWriters(int writers) { this.writers = writers; }
+        public int getParallelMappings() { return parallelMappings; }
+        public void setParallelMappings(int parallelMappings) { this.parallelMappings = parallelMappings; }
     }
 
     public static class Source {

@@ -19,10 +19,12 @@ import ai.originchain.ingest.IngestProperties;
 public class WriterPoolConfiguration {
 
     public static final String PROFILE = "writerPool";
+    public static final String MAPPINGS_PROFILE = "mappingPool";
 
     @Bean
     CamelContextConfiguration writerPoolProfile(IngestProperties properties) {
         int writers = Math.max(1, properties.getSync().getWriters());
+        int mappings = Math.max(1, properties.getSync().getParallelMappings());
         return new CamelContextConfiguration() {
             @Override
             public void beforeApplicationStart(CamelContext camelContext) {
@@ -32,6 +34,12 @@ public class WriterPoolConfiguration {
                 profile.setMaxQueueSize(writers);
                 profile.setRejectedPolicy(ThreadPoolRejectedPolicy.CallerRuns);
                 camelContext.getExecutorServiceManager().registerThreadPoolProfile(profile);
+                // Mappings of a sync run this many at a time; the rest wait their turn in the queue.
+                ThreadPoolProfile mappingProfile = new ThreadPoolProfile(MAPPINGS_PROFILE);
+                mappingProfile.setPoolSize(mappings);
+                mappingProfile.setMaxPoolSize(mappings);
+                mappingProfile.setMaxQueueSize(-1);
+                camelContext.getExecutorServiceManager().registerThreadPoolProfile(mappingProfile);
             }
 
             @Override
