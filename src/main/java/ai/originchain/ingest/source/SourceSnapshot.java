@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.regex.Pattern;
 
+import ai.originchain.ingest.sync.CopyTextSession;
 import ai.originchain.ingest.sync.SourceSpec;
 
 /**
@@ -64,10 +65,7 @@ public final class SourceSnapshot implements AutoCloseable {
             try (Statement st = connection.createStatement()) {
                 // Must be the transaction's first statement; the id was checked to be plain hex and dashes.
                 st.execute("SET TRANSACTION SNAPSHOT '" + snapshotId + "'");
-                st.execute("SET LOCAL TimeZone = 'UTC'");
-                st.execute("SET LOCAL IntervalStyle = 'postgres'");
-                st.execute("SET LOCAL extra_float_digits = 3");
-                st.execute("SET LOCAL bytea_output = 'hex'");
+                CopyTextSession.apply(st);
             }
             return connection;
         } catch (SQLException | RuntimeException e) {

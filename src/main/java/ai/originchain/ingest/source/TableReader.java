@@ -6,15 +6,19 @@ import java.util.stream.Collectors;
 
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyOut;
+import org.postgresql.jdbc.PgConnection;
 
+import ai.originchain.ingest.sync.KeyOrder;
+import ai.originchain.ingest.sync.RowSource;
 import ai.originchain.ingest.sync.SqlNames;
 
 /**
- * Streams one source table as COPY text rows: one row per {@link #nextRow()}, in PostgreSQL's own
+ * Streams one table as COPY text rows: one row per {@link #nextRow()}, in PostgreSQL's own
  * text output, so no value is ever parsed or reformatted on the way. The server pushes rows as the
- * reader takes them; nothing but the current row is held, whatever the table's size.
+ * reader takes them; nothing but the current row is held, whatever the table's size. Closing it
+ * ends the read and its connection's transaction.
  */
-public final class TableReader implements AutoCloseable {
+public final class TableReader implements RowSource {
 
     private final Connection connection;
     private final CopyOut copy;
@@ -26,9 +30,22 @@ public final class TableReader implements AutoCloseable {
     }
 
     public static TableReader open(SourceSnapshot snapshot, SourceTable table) throws SQLException {
-        Connection connection = snapshot.joinSnapshot();
+        return open(snapshot, table, null);
+    }
+
+    /** The table in the sync's snapshot, ordered by {@code order} when it is not null. */
+    public static TableReader open(SourceSnapshot snapshot, SourceTable table, KeyOrder order) throws SQLException {
+        return copyOut(snapshot.joinSnapshot(), copySql(table.columns().stream().map(SourceColumn::name).toList(),
+                SqlNames.quote(table.schema()) + "." + SqlNames.quote(table.name()), order));
+    }
+
+    /**
+     * Starts {@code copySql} on a connection whose transaction is already set up; the reader owns the
+     * connection from here on and closes it (on failure too).
+     */
+    public static TableReader copyOut(Connection connection, String copySql) throws SQLException {
         try {
-            CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql(table));
+            CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql);
             return new TableReader(connection, copy);
         } catch (SQLException | RuntimeException e) {
             SourceSnapshot.closeQuietly(connection);
@@ -36,11 +53,10 @@ public final class TableReader implements AutoCloseable {
         }
     }
 
-    static String copySql(SourceTable table) {
-        String columns = table.columns().stream()
-                .map(c -> SqlNames.quote(c.name()))
-                .collect(Collectors.joining(", "));
-        return "COPY (SELECT " + columns + " FROM " + SqlNames.quote(table.schema()) + "." + SqlNames.quote(table.name())
+    /** {@code COPY (SELECT columns FROM table [ORDER BY key]) TO STDOUT}; {@code table} is already quoted. */
+    public static String copySql(java.util.List<String> columns, String table, KeyOrder order) {
+        String names = columns.stream().map(SqlNames::quote).collect(Collectors.joining(", "));
+        return "COPY (SELECT " + names + " FROM " + table + (order == null ? "" : " ORDER BY " + order.orderBy())
                 + ") TO STDOUT";
     }
 
@@ -59,12 +75,15 @@ public final class TableReader implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            if (copy.isActive()) {
-                copy.cancelCopy();
+        if (copy.isActive()) {
+            // Closed before the end: pgjdbc cannot bring a half-read COPY OUT back to a usable state (its
+            // cancel leaves the rest of the stream on the wire), so the physical connection is dropped,
+            // which also ends the COPY at the server and makes a pool discard the connection.
+            try {
+                connection.unwrap(PgConnection.class).abort(Runnable::run);
+            } catch (SQLException | RuntimeException ignored) {
+                // Closing below is all that is left to do.
             }
-        } catch (SQLException ignored) {
-            // Closing the connection ends the COPY anyway.
         }
         SourceSnapshot.closeQuietly(connection);
     }

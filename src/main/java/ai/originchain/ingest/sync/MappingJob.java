@@ -12,6 +12,8 @@ public final class MappingJob {
     private volatile SourceTable sourceTable;
     private volatile TargetPlan targetPlan;
     private volatile boolean bulkLoad;
+    private KeyOrder keyOrder;
+    private boolean keyOrderKnown;
     private boolean aborted;
     private int writesInFlight;
 
@@ -35,6 +37,19 @@ public final class MappingJob {
      */
     public boolean bulkLoad() { return bulkLoad; }
     public void bulkLoad(boolean bulkLoad) { this.bulkLoad = bulkLoad; }
+
+    /**
+     * The key order in which the source and the target are both read and merged so unchanged rows
+     * are skipped; null for a bulk load (nothing to compare with) or a key whose order {@link KeyOrder}
+     * does not reproduce. Known once the target table is ensured.
+     */
+    public synchronized KeyOrder keyOrder() {
+        if (!keyOrderKnown) {
+            keyOrder = bulkLoad ? null : KeyOrder.of(sourceTable, targetPlan);
+            keyOrderKnown = true;
+        }
+        return keyOrder;
+    }
 
     /** Called by a writer before it writes a batch; false once the mapping was aborted. */
     public synchronized boolean beginWrite() {

@@ -1,27 +1,31 @@
 package ai.originchain.ingest.sync;
 
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import ai.originchain.ingest.source.TableReader;
-
 /**
- * The batcher: gathers the rows a {@link TableReader} streams into batches of at most
+ * The batcher: gathers the rows a {@link RowSource} streams into batches of at most
  * {@code batchRows} rows or {@code batchBytes} bytes, one batch at a time, for the splitter to hand
  * to the writers. It holds no more than the batch it is filling; back-pressure comes from the
- * splitter's bounded writer pool. Logs progress every few seconds.
+ * splitter's bounded writer pool. A batch's bytes go into fixed chunks (never a doubling array, so
+ * no copies and no humongous allocations). Logs progress every few seconds.
  */
 public final class RowBatcher implements Iterator<RowBatch>, java.io.Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(RowBatcher.class);
     private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
+    /** Largest chunk: well under half of G1's smallest region (1 MB), the humongous threshold. */
+    static final int CHUNK_BYTES = 256 * 1024;
+    private static final int FIRST_CHUNK_BYTES = 64 * 1024;
 
     private final MappingJob job;
-    private final TableReader reader;
+    private final RowSource reader;
     private final int batchRows;
     private final int batchBytes;
     private final long startedNanos = System.nanoTime();
@@ -30,7 +34,7 @@ public final class RowBatcher implements Iterator<RowBatch>, java.io.Closeable {
     private boolean exhausted;
     private RowBatch next;
 
-    public RowBatcher(MappingJob job, TableReader reader, int batchRows, int batchBytes) {
+    public RowBatcher(MappingJob job, RowSource reader, int batchRows, int batchBytes) {
         this.job = job;
         this.reader = reader;
         this.batchRows = batchRows;
@@ -56,7 +60,9 @@ public final class RowBatcher implements Iterator<RowBatch>, java.io.Closeable {
     }
 
     private RowBatch fill() {
-        byte[] buffer = new byte[Math.min(batchBytes, 64 * 1024)];
+        List<byte[]> chunks = new ArrayList<>();
+        byte[] chunk = null;
+        int used = 0;
         int length = 0;
         int rows = 0;
         try {
@@ -71,11 +77,17 @@ public final class RowBatcher implements Iterator<RowBatch>, java.io.Closeable {
                     pendingRow = row;
                     break;
                 }
-                if (length + row.length > buffer.length) {
-                    buffer = java.util.Arrays.copyOf(buffer, Math.max(length + row.length,
-                            (int) Math.min(batchBytes, buffer.length * 2L)));
+                for (int copied = 0; copied < row.length; ) {
+                    if (chunk == null || used == chunk.length) {
+                        chunk = new byte[chunks.isEmpty() ? Math.min(FIRST_CHUNK_BYTES, Math.max(batchBytes, 1024)) : CHUNK_BYTES];
+                        chunks.add(chunk);
+                        used = 0;
+                    }
+                    int n = Math.min(row.length - copied, chunk.length - used);
+                    System.arraycopy(row, copied, chunk, used, n);
+                    used += n;
+                    copied += n;
                 }
-                System.arraycopy(row, 0, buffer, length, row.length);
                 length += row.length;
                 rows++;
             }
@@ -87,7 +99,7 @@ public final class RowBatcher implements Iterator<RowBatch>, java.io.Closeable {
         }
         job.report().addRowsRead(rows);
         logProgress();
-        return new RowBatch(job, buffer, length, rows);
+        return new RowBatch(job, chunks, length, rows);
     }
 
     private void logProgress() {

@@ -1,7 +1,5 @@
 package ai.originchain.ingest.target;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,6 +13,8 @@ import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
 import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.api.ApiProblem;
@@ -51,18 +51,17 @@ public class UpsertWriter {
             connection.setAutoCommit(false);
             try (Statement st = connection.createStatement()) {
                 long changed;
+                CopyManager copyApi = connection.unwrap(PGConnection.class).getCopyAPI();
                 if (job.bulkLoad()) {
-                    changed = connection.unwrap(PGConnection.class).getCopyAPI()
-                            .copyIn(sql.bulkCopy, new ByteArrayInputStream(batch.data(), 0, batch.length()));
+                    changed = copy(copyApi, sql.bulkCopy, batch);
                 } else {
                     st.execute(sql.createStaging);
-                    connection.unwrap(PGConnection.class).getCopyAPI()
-                            .copyIn(sql.copy, new ByteArrayInputStream(batch.data(), 0, batch.length()));
+                    copy(copyApi, sql.copy, batch);
                     changed = st.executeUpdate(sql.upsert);
                 }
                 connection.commit();
                 job.report().addWritten(batch.rows(), changed);
-            } catch (SQLException | IOException e) {
+            } catch (SQLException e) {
                 connection.rollback();
                 throw e;
             }
@@ -76,10 +75,26 @@ public class UpsertWriter {
                         "the target refused a row of " + job.mapping().sourceTableName() + ": " + TargetErrors.summary(e));
             }
             throw TargetErrors.unavailable(e);
-        } catch (IOException e) {
-            throw ApiProblem.targetUnavailable("the target store failed while copying rows: " + e.getMessage());
         } finally {
             job.endWrite();
+        }
+    }
+
+    /** Sends the batch's chunks as they are, one CopyData message each; returns the rows copied. */
+    private static long copy(CopyManager copyApi, String sql, RowBatch batch) throws SQLException {
+        CopyIn copy = copyApi.copyIn(sql);
+        try {
+            batch.writeTo(copy::writeToCopy);
+            return copy.endCopy();
+        } catch (SQLException | RuntimeException e) {
+            if (copy.isActive()) {
+                try {
+                    copy.cancelCopy();
+                } catch (SQLException cancel) {
+                    e.addSuppressed(cancel);
+                }
+            }
+            throw e;
         }
     }
 

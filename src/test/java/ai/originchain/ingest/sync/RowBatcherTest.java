@@ -45,11 +45,34 @@ class RowBatcherTest {
         }
     }
 
+    /** The batch's bytes in one array, as the writer sends them. */
+    static byte[] bytes(RowBatch batch) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        batch.writeTo(out::write);
+        assertThat(out.size()).isEqualTo(batch.length());
+        return out.toByteArray();
+    }
+
+    @Test
+    void holdsABatchInChunksNoneLargerThanTheChunkSize() throws Exception {
+        List<RowBatch> batches = batches(100_000, 4 << 20);
+        assertThat(batches).hasSize(1);
+        RowBatch batch = batches.get(0);
+        assertThat(batch.chunks()).hasSizeGreaterThan(1)
+                .allSatisfy(c -> assertThat(c.length).isLessThanOrEqualTo(RowBatcher.CHUNK_BYTES));
+        String text = new String(bytes(batch), java.nio.charset.StandardCharsets.UTF_8);
+        String[] lines = text.split("\n");
+        assertThat(lines).hasSize(2500);
+        for (int i = 0; i < lines.length; i++) {
+            assertThat(lines[i]).isEqualTo((i + 1) + "\t" + "x".repeat(100));
+        }
+    }
+
     @Test
     void cutsBatchesByRowCount() throws Exception {
         List<RowBatch> batches = batches(1000, 1 << 20);
         assertThat(batches).extracting(RowBatch::rows).containsExactly(1000, 1000, 500);
-        assertThat(new String(batches.get(0).data(), 0, 4)).isEqualTo("1\txx");
+        assertThat(new String(bytes(batches.get(0)), 0, 4)).isEqualTo("1\txx");
     }
 
     @Test
@@ -57,7 +80,7 @@ class RowBatcherTest {
         List<RowBatch> batches = batches(100_000, 10_000);
         assertThat(batches).allSatisfy(b -> {
             assertThat(b.length()).isLessThanOrEqualTo(10_000);
-            assertThat(b.data()[b.length() - 1]).isEqualTo((byte) '\n');
+            assertThat(bytes(b)[b.length() - 1]).isEqualTo((byte) '\n');
         });
         assertThat(batches.stream().mapToInt(RowBatch::rows).sum()).isEqualTo(2500);
     }

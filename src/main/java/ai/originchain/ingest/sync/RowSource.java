@@ -1,0 +1,14 @@
+package ai.originchain.ingest.sync;
+
+import java.sql.SQLException;
+
+/** A stream of COPY text rows, one at a time: a table read, or a filter over one. */
+public interface RowSource extends java.io.Closeable {
+
+    /** The next row, newline included, or null at the end. */
+    byte[] nextRow() throws SQLException;
+
+    /** Ends the read and releases its connection; safe to call more than once. */
+    @Override
+    void close();
+}

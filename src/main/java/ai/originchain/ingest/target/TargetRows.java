@@ -1,0 +1,47 @@
+package ai.originchain.ingest.target;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import javax.sql.DataSource;
+
+import ai.originchain.ingest.source.TableReader;
+import ai.originchain.ingest.sync.CopyTextSession;
+import ai.originchain.ingest.sync.KeyOrder;
+import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.typemap.TargetColumn;
+
+/**
+ * Reads the target table's current rows of a mapping's columns as COPY text, ordered by the key,
+ * on a connection of its own in a {@code REPEATABLE READ READ ONLY} transaction with the same
+ * output settings as the source read, so an unchanged value prints as the same bytes on both sides.
+ */
+final class TargetRows {
+
+    private TargetRows() {
+    }
+
+    static TableReader open(DataSource target, TargetPlan plan, KeyOrder order) throws SQLException {
+        Connection connection = target.getConnection();
+        try {
+            connection.setAutoCommit(false);
+            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            connection.setReadOnly(true);
+            try (Statement st = connection.createStatement()) {
+                CopyTextSession.apply(st);
+            }
+        } catch (SQLException | RuntimeException e) {
+            try {
+                connection.rollback();
+            } catch (SQLException ignored) {
+                // Closing below is what matters.
+            }
+            connection.close();
+            throw e;
+        }
+        return TableReader.copyOut(connection, TableReader.copySql(
+                plan.columns().stream().map(TargetColumn::name).toList(),
+                SqlNames.qualified(plan.tenant(), plan.table()), order));
+    }
+}

@@ -1,0 +1,50 @@
+package ai.originchain.ingest.target;
+
+import java.sql.SQLException;
+
+import javax.sql.DataSource;
+
+import org.apache.camel.Body;
+import org.apache.camel.ExchangeProperty;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+import ai.originchain.ingest.sync.ChangedRows;
+import ai.originchain.ingest.sync.KeyOrder;
+import ai.originchain.ingest.sync.MappingJob;
+import ai.originchain.ingest.sync.RowSource;
+
+/**
+ * The diff step: when the target already holds rows and the key's order is one {@link KeyOrder}
+ * reproduces, the source rows (read in key order) are merged with the target's current rows and
+ * only those the target does not hold exactly go on. Otherwise the rows pass as they are.
+ */
+@Component("unchangedRows")
+public class UnchangedRows {
+
+    private static final Logger log = LoggerFactory.getLogger(UnchangedRows.class);
+
+    private final DataSource target;
+
+    public UnchangedRows(DataSource target) {
+        this.target = target;
+    }
+
+    public RowSource skip(@ExchangeProperty("mappingJob") MappingJob job, @Body RowSource rows) {
+        KeyOrder order = job.keyOrder();
+        if (order == null) {
+            return rows;
+        }
+        try {
+            ChangedRows changed = new ChangedRows(job, rows, TargetRows.open(target, job.targetPlan(), order), order);
+            job.run().closeWhenDone(changed);
+            return changed;
+        } catch (SQLException e) {
+            // Only an optimisation: the upserts that follow meet the target's trouble and report it.
+            log.warn("sync {} {}: reading the target for comparison failed, every row is upserted: {}",
+                    job.run().id(), job, TargetErrors.summary(e));
+            return rows;
+        }
+    }
+}
