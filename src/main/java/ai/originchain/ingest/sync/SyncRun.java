@@ -42,7 +42,6 @@ public final class SyncRun implements AutoCloseable {
     public String tenant() { return tenant; }
     public SyncManifest manifest() { return manifest; }
     public SourceSpec source() { return manifest.source(); }
-    public List<MappingJob> getJobs() { return jobs; }
     public List<MappingJob> jobs() { return jobs; }
     public SourceSnapshot snapshot() { return snapshot; }
 
