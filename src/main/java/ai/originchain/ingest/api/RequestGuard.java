@@ -18,10 +18,6 @@ public class RequestGuard {
         this.maxBodyBytes = properties.getApi().getMaxBodyBytes();
     }
 
-    public long maxBodyBytes() {
-        return maxBodyBytes;
-    }
-
     public byte[] check(Exchange exchange) throws IOException {
         String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, String.class);
         if (!isJson(contentType)) {

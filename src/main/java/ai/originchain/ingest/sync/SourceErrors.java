@@ -1,7 +1,6 @@
 package ai.originchain.ingest.sync;
 
 import java.sql.SQLException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ai.originchain.ingest.api.ApiProblem;
@@ -41,9 +40,5 @@ public final class SourceErrors {
         }
         int newline = message.indexOf('\n');
         return newline > 0 ? message.substring(0, newline) : message;
-    }
-
-    static Map<String, Object> partialReport(SyncRun run) {
-        return new LinkedHashMap<>(run.report());
     }
 }

@@ -60,10 +60,6 @@ public class SyncHistory {
         this.json = json;
     }
 
-    public String instance() {
-        return instance;
-    }
-
     public void recordRun(SyncRun run, int httpStatus) {
         Map<String, Object> report = run.report();
         String status = httpStatus == 200 ? "succeeded" : httpStatus == 409 ? "skipped" : "failed";

@@ -22,7 +22,6 @@ import ai.originchain.ingest.source.SourceColumn;
 import ai.originchain.ingest.source.SourceTable;
 import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.SchemaDeclaration;
-import ai.originchain.ingest.sync.SqlNames;
 import ai.originchain.ingest.sync.SyncRun;
 import ai.originchain.ingest.typemap.TargetColumn;
 import ai.originchain.ingest.typemap.TypeMap;
@@ -209,9 +208,5 @@ public class TargetPlanner {
             }
         }
         return key;
-    }
-
-    static String quoteAll(List<String> names) {
-        return String.join(", ", names.stream().map(SqlNames::quote).toList());
     }
 }
