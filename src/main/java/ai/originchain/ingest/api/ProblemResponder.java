@@ -69,7 +69,6 @@ public class ProblemResponder {
                     .toList();
             body.put("errors", errors);
         }
-        problem.extensions().forEach(body::putIfAbsent);
         return body;
     }
 
@@ -90,6 +89,6 @@ public class ProblemResponder {
         log.error("Unexpected failure while handling a sync request: {}",
                 caught == null ? "unknown" : caught.getClass().getName());
         return new ApiProblem(500, "internal-error", "Internal error",
-                "the service failed unexpectedly; the failure was logged", List.of(), null);
+                "the service failed unexpectedly; the failure was logged", List.of());
     }
 }

@@ -42,7 +42,7 @@ public class SourceInspector {
         try {
             checked = catalog.check(snapshot.coordinator(), run.manifest().mappings());
         } catch (SQLException e) {
-            throw ApiProblem.sourceFailed("reading the source catalog failed: " + SourceErrors.reason(run.source(), e), null);
+            throw ApiProblem.sourceFailed("reading the source catalog failed: " + SourceErrors.reason(run.source(), e));
         }
         if (!checked.errors().isEmpty()) {
             throw ApiProblem.unprocessable(checked.errors());
@@ -58,7 +58,7 @@ public class SourceInspector {
                     duplicate = catalog.firstDuplicateKey(snapshot.coordinator(), table, job.mapping().primaryKey());
                 } catch (SQLException e) {
                     throw ApiProblem.sourceFailed("checking the key of " + job.mapping().sourceTableName() + " failed: "
-                            + SourceErrors.reason(run.source(), e), null);
+                            + SourceErrors.reason(run.source(), e));
                 }
                 if (duplicate != null) {
                     duplicates.add(new FieldError(job.mapping().field("primary_key"), "is not unique in "

@@ -1,7 +1,6 @@
 package ai.originchain.ingest.sync;
 
 import java.sql.SQLException;
-import java.util.Map;
 
 import ai.originchain.ingest.api.ApiProblem;
 
@@ -13,13 +12,13 @@ public final class SourceErrors {
 
     public static ApiProblem connecting(SourceSpec source, SQLException e) {
         return ApiProblem.sourceFailed("could not connect to the source " + source.host() + ":" + source.port()
-                + ": " + reason(source, e), null);
+                + ": " + reason(source, e));
     }
 
     public static ApiProblem duringRead(MappingJob job, SQLException e) {
         String reason = "reading " + job.mapping().sourceTableName() + " failed: " + reason(job.run().source(), e);
         job.report().failed(reason);
-        return ApiProblem.sourceFailed("the source failed during the sync: " + reason, Map.of());
+        return ApiProblem.sourceFailed("the source failed during the sync: " + reason);
     }
 
     public static String reason(SourceSpec source, SQLException e) {

@@ -41,11 +41,6 @@ public final class SourceSpec {
         return new String(password);
     }
 
-    /** Whether this text is the password (used to scrub driver messages before they go anywhere). */
-    public boolean passwordAppearsIn(String text) {
-        return text != null && password.length > 0 && text.contains(new String(password));
-    }
-
     public String scrub(String text) {
         if (text == null || password.length == 0) {
             return text;
