@@ -21,7 +21,7 @@ import org.springframework.test.context.TestPropertySource;
 
 import ai.originchain.ingest.support.ConnectorTest;
 import ai.originchain.ingest.support.TestDatabases;
-import ai.originchain.ingest.target.TargetErrors;
+import ai.originchain.ingest.store.TargetErrors;
 
 /**
  * The chain as a reader of routes/ sees it: each stage a step with an id, in order, and advisable.

@@ -25,7 +25,7 @@ import ai.originchain.ingest.api.TenantAuthenticator;
 import ai.originchain.ingest.embedded.Certificates;
 import ai.originchain.ingest.embedded.EmbeddedPostgresServers;
 import ai.originchain.ingest.embedded.PasswordAuthentication;
-import ai.originchain.ingest.target.NoTargetUrlConfigured;
+import ai.originchain.ingest.store.NoTargetUrlConfigured;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**

@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 
 import ai.originchain.ingest.source.SourceColumn;
 import ai.originchain.ingest.source.SourceTable;
-import ai.originchain.ingest.target.TargetPlan;
+import ai.originchain.ingest.store.TargetPlan;
 import ai.originchain.ingest.typemap.SourceType;
 import ai.originchain.ingest.typemap.TargetColumn;
 

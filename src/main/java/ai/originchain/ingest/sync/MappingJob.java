@@ -1,7 +1,7 @@
 package ai.originchain.ingest.sync;
 
 import ai.originchain.ingest.source.SourceTable;
-import ai.originchain.ingest.target.TargetPlan;
+import ai.originchain.ingest.store.TargetPlan;
 
 /** One mapping on its way through the chain: its spec, what the source has, what the target gets. */
 public final class MappingJob {

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import ai.originchain.ingest.source.SourceSnapshot;
-import ai.originchain.ingest.target.TargetLease;
+import ai.originchain.ingest.store.TargetLease;
 
 /** The state of one sync, from the accepted request to its report; closed once, whatever happened. */
 public final class SyncRun implements AutoCloseable {

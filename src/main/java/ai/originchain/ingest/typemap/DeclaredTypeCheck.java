@@ -29,7 +29,7 @@ import ai.originchain.ingest.sync.SchemaDeclaration;
 import ai.originchain.ingest.sync.SourceErrors;
 import ai.originchain.ingest.sync.SyncRun;
 import ai.originchain.ingest.sync.SyncSteps;
-import ai.originchain.ingest.target.TargetErrors;
+import ai.originchain.ingest.store.TargetErrors;
 
 /**
  * Before anything is written: every value of a column whose declared type differs from its

@@ -18,8 +18,8 @@ import ai.originchain.ingest.source.SourceSnapshot;
 import ai.originchain.ingest.source.TableReader;
 import ai.originchain.ingest.support.Manifests;
 import ai.originchain.ingest.support.TestDatabases;
-import ai.originchain.ingest.target.TargetPlanner;
-import ai.originchain.ingest.target.UnchangedRows;
+import ai.originchain.ingest.store.TargetPlanner;
+import ai.originchain.ingest.store.UnchangedRows;
 
 /** The merge-diff against real servers: what the target holds exactly is dropped, everything else goes on. */
 class ChangedRowsTest {

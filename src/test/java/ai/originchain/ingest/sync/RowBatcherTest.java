@@ -15,7 +15,7 @@ import ai.originchain.ingest.source.SourceSnapshot;
 import ai.originchain.ingest.source.TableReader;
 import ai.originchain.ingest.support.Manifests;
 import ai.originchain.ingest.support.TestDatabases;
-import ai.originchain.ingest.target.TargetPlan;
+import ai.originchain.ingest.store.TargetPlan;
 
 class RowBatcherTest {
 

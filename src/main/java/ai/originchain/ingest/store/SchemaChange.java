@@ -1,4 +1,4 @@
-package ai.originchain.ingest.target;
+package ai.originchain.ingest.store;
 
 import ai.originchain.ingest.sync.SqlNames;
 
