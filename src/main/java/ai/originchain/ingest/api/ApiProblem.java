@@ -2,6 +2,9 @@ package ai.originchain.ingest.api;
 
 import java.util.List;
 
+import ai.originchain.ingest.failure.FieldError;
+import ai.originchain.ingest.failure.SyncFailure;
+
 /**
  * A failure the caller sees as an RFC 9457 problem. The message must never hold a secret: it is
  * returned to the caller as {@code detail}.
@@ -12,6 +15,7 @@ public class ApiProblem extends RuntimeException {
     private final String slug;
     private final String title;
     private final List<FieldError> errors;
+    private java.time.Duration retryAfter;
 
     public ApiProblem(int status, String slug, String title, String detail, List<FieldError> errors) {
         super(detail, null, false, false);
@@ -21,27 +25,26 @@ public class ApiProblem extends RuntimeException {
         this.errors = List.copyOf(errors);
     }
 
-    public static ApiProblem badRequest(List<FieldError> errors) {
-        String detail = errors.size() == 1
-                ? errors.get(0).field() + ": " + errors.get(0).message()
-                : errors.size() + " fields are invalid";
-        return new ApiProblem(400, "invalid-request", "The request is invalid", detail, errors);
+    /** How the caller sees a domain failure. */
+    public static ApiProblem from(SyncFailure failure) {
+        return switch (failure.kind()) {
+            case INVALID_REQUEST -> of(400, "invalid-request", "The request is invalid", failure);
+            case MISMATCH -> of(422, "manifest-mismatch", "The manifest does not match the source or the target", failure);
+            case TARGET_BUSY -> of(409, "sync-running", "A sync of this target is already running", failure);
+            case LIMIT_REACHED -> of(429, "too-many-syncs", "Too many syncs are running", failure);
+            case SOURCE_FAILED -> of(502, "source-failed", "The source database failed", failure);
+            case TARGET_UNAVAILABLE -> of(503, "target-unavailable", "The target store is unavailable", failure);
+            case SHUTTING_DOWN -> of(503, "shutting-down", "The service is shutting down", failure);
+            case CANCELLED -> of(409, "cancelled", "The sync was cancelled", failure);
+            case NOT_FOUND -> of(404, "not-found", "Not found", failure);
+            case STATE_CONFLICT -> of(409, "conflict", "The request conflicts with the current state", failure);
+        };
     }
 
-    public static ApiProblem badRequest(String field, String message) {
-        return badRequest(List.of(new FieldError(field, message)));
-    }
-
-    public static ApiProblem unprocessable(List<FieldError> errors) {
-        String detail = errors.size() == 1
-                ? errors.get(0).field() + ": " + errors.get(0).message()
-                : errors.size() + " fields do not match the source or the target";
-        return new ApiProblem(422, "manifest-mismatch", "The manifest does not match the source or the target",
-                detail, errors);
-    }
-
-    public static ApiProblem unprocessable(String field, String message) {
-        return unprocessable(List.of(new FieldError(field, message)));
+    private static ApiProblem of(int status, String slug, String title, SyncFailure failure) {
+        ApiProblem problem = new ApiProblem(status, slug, title, failure.getMessage(), failure.errors());
+        problem.retryAfter = failure.retryAfter();
+        return problem;
     }
 
     public static ApiProblem unauthorized(String detail) {
@@ -50,10 +53,6 @@ public class ApiProblem extends RuntimeException {
 
     public static ApiProblem forbidden(String detail) {
         return new ApiProblem(403, "forbidden", "Not allowed for this tenant", detail, List.of());
-    }
-
-    public static ApiProblem conflict(String detail) {
-        return new ApiProblem(409, "sync-running", "A sync of this target is already running", detail, List.of());
     }
 
     public static ApiProblem payloadTooLarge(long limit) {
@@ -67,16 +66,10 @@ public class ApiProblem extends RuntimeException {
                         + " is not supported; send application/json", List.of());
     }
 
-    public static ApiProblem sourceFailed(String detail) {
-        return new ApiProblem(502, "source-failed", "The source database failed", detail, List.of());
-    }
-
-    public static ApiProblem targetUnavailable(String detail) {
-        return new ApiProblem(503, "target-unavailable", "The target store is unavailable", detail, List.of());
-    }
-
     public int status() { return status; }
     public String slug() { return slug; }
     public String title() { return title; }
     public List<FieldError> errors() { return errors; }
+    /** For a 429: the {@code Retry-After} the caller gets; null otherwise. */
+    public java.time.Duration retryAfter() { return retryAfter; }
 }

@@ -19,6 +19,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
+import ai.originchain.ingest.failure.FieldError;
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.sync.SchemaDeclaration;
 import ai.originchain.ingest.sync.SchemaDeclaration.DeclaredColumn;
@@ -57,16 +59,16 @@ public class ManifestParser {
 
     public SyncManifest parse(byte[] body) {
         if (body == null || body.length == 0) {
-            throw ApiProblem.badRequest("body", "the request body is empty; send the sync manifest as JSON");
+            throw SyncFailure.invalid("body", "the request body is empty; send the sync manifest as JSON");
         }
         JsonNode root;
         try {
             root = strictJson.readTree(body);
         } catch (IOException e) {
-            throw ApiProblem.badRequest("body", "malformed JSON: " + jsonProblem(e));
+            throw SyncFailure.invalid("body", "malformed JSON: " + jsonProblem(e));
         }
         if (root == null || !root.isObject()) {
-            throw ApiProblem.badRequest("body", "must be a JSON object");
+            throw SyncFailure.invalid("body", "must be a JSON object");
         }
         Errors errors = new Errors();
         unknownFields(root, ROOT_FIELDS, "", errors);
@@ -77,7 +79,7 @@ public class ManifestParser {
             if (source != null) {
                 source.wipePassword();
             }
-            throw ApiProblem.badRequest(errors.list);
+            throw SyncFailure.invalid(errors.list);
         }
         return new SyncManifest(source, mappings, schemas);
     }

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.sync.SyncRun;
 import ai.originchain.ingest.sync.SyncSteps;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -55,6 +56,9 @@ public class ProblemResponder {
         if (problem.status() == 401) {
             exchange.getMessage().setHeader("WWW-Authenticate", "Bearer");
         }
+        if (problem.retryAfter() != null) {
+            exchange.getMessage().setHeader("Retry-After", Math.max(1, problem.retryAfter().toSeconds()));
+        }
     }
 
     public static Map<String, Object> body(ApiProblem problem) {
@@ -76,6 +80,9 @@ public class ProblemResponder {
         for (Throwable t = caught; t != null; t = t.getCause()) {
             if (t instanceof ApiProblem problem) {
                 return problem;
+            }
+            if (t instanceof SyncFailure failure) {
+                return ApiProblem.from(failure);
             }
             if (t.getCause() == t) {
                 break;

@@ -18,7 +18,7 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
-import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.api.ManifestParser;
 import ai.originchain.ingest.api.TenantAuthenticator;
 
@@ -121,7 +121,7 @@ public final class RoutesCheck {
                 } finally {
                     Files.deleteIfExists(resolved);
                 }
-            } catch (ApiProblem e) {
+            } catch (SyncFailure e) {
                 e.errors().forEach(error -> problems.add(at + "manifest " + manifest + ": " + error.field() + " "
                         + error.message()));
                 if (e.errors().isEmpty()) {

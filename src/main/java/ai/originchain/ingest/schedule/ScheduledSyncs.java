@@ -20,7 +20,7 @@ import org.springframework.stereotype.Component;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.api.ManifestParser;
 import ai.originchain.ingest.sync.SyncHistory;
 import ai.originchain.ingest.sync.SyncManifest;
@@ -77,14 +77,14 @@ public class ScheduledSyncs {
         try {
             text = Files.readString(manifest);
         } catch (IOException e) {
-            throw ApiProblem.badRequest("manifest", "cannot read " + manifest + ": " + e.getClass().getSimpleName());
+            throw SyncFailure.invalid("manifest", "cannot read " + manifest + ": " + e.getClass().getSimpleName());
         }
         String resolved;
         try {
             resolved = camel.resolvePropertyPlaceholders(text);
         } catch (RuntimeException e) {
             // The message names the missing property, never a value.
-            throw ApiProblem.badRequest("manifest", manifest + ": a placeholder has no value: " + e.getMessage());
+            throw SyncFailure.invalid("manifest", manifest + ": a placeholder has no value: " + e.getMessage());
         }
         String name = manifest.getFileName().toString();
         if (name.endsWith(".yaml") || name.endsWith(".yml")) {
@@ -93,7 +93,7 @@ public class ScheduledSyncs {
             try {
                 return new ObjectMapper().writeValueAsBytes(tree);
             } catch (IOException e) {
-                throw ApiProblem.badRequest("manifest", manifest + " is not a YAML mapping");
+                throw SyncFailure.invalid("manifest", manifest + " is not a YAML mapping");
             }
         }
         return resolved.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -116,7 +116,7 @@ public class ScheduledSyncs {
 
     public void failed(@ExchangeProperty(SyncSteps.SCHEDULE) String schedule, Exchange exchange) {
         Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String detail = error instanceof ApiProblem problem ? problem.status() + " " + problem.getMessage()
+        String detail = error instanceof SyncFailure failure ? failure.kind() + " " + failure.getMessage()
                 : error == null ? "unknown" : error.getClass().getName();
         log.error("schedule {}: could not start the sync: {}; retried at the next tick", schedule, detail);
     }

@@ -12,7 +12,7 @@ import java.util.Map;
 
 import org.springframework.stereotype.Component;
 
-import ai.originchain.ingest.api.FieldError;
+import ai.originchain.ingest.failure.FieldError;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.typemap.SourceType;
 

@@ -4,12 +4,12 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
-import ai.originchain.ingest.api.FieldError;
+import ai.originchain.ingest.failure.FieldError;
 
 import org.apache.camel.ExchangeProperty;
 import org.springframework.stereotype.Component;
 
-import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.SourceErrors;
 import ai.originchain.ingest.sync.SyncRun;
@@ -42,10 +42,10 @@ public class SourceInspector {
         try {
             checked = catalog.check(snapshot.coordinator(), run.manifest().mappings());
         } catch (SQLException e) {
-            throw ApiProblem.sourceFailed("reading the source catalog failed: " + SourceErrors.reason(run.source(), e));
+            throw SyncFailure.sourceFailed("reading the source catalog failed: " + SourceErrors.reason(run.source(), e));
         }
         if (!checked.errors().isEmpty()) {
-            throw ApiProblem.unprocessable(checked.errors());
+            throw SyncFailure.mismatch(checked.errors());
         }
         List<FieldError> duplicates = new ArrayList<>();
         for (int i = 0; i < run.jobs().size(); i++) {
@@ -57,7 +57,7 @@ public class SourceInspector {
                 try {
                     duplicate = catalog.firstDuplicateKey(snapshot.coordinator(), table, job.mapping().primaryKey());
                 } catch (SQLException e) {
-                    throw ApiProblem.sourceFailed("checking the key of " + job.mapping().sourceTableName() + " failed: "
+                    throw SyncFailure.sourceFailed("checking the key of " + job.mapping().sourceTableName() + " failed: "
                             + SourceErrors.reason(run.source(), e));
                 }
                 if (duplicate != null) {
@@ -68,7 +68,7 @@ public class SourceInspector {
             }
         }
         if (!duplicates.isEmpty()) {
-            throw ApiProblem.unprocessable(duplicates);
+            throw SyncFailure.mismatch(duplicates);
         }
     }
 }

@@ -2,7 +2,7 @@ package ai.originchain.ingest.store;
 
 import java.sql.SQLException;
 
-import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.failure.SyncFailure;
 
 /** How failures of the target store reach the caller. */
 public final class TargetErrors {
@@ -10,8 +10,8 @@ public final class TargetErrors {
     private TargetErrors() {
     }
 
-    public static ApiProblem unavailable(SQLException e) {
-        return ApiProblem.targetUnavailable("the target store failed: " + summary(e));
+    public static SyncFailure unavailable(SQLException e) {
+        return SyncFailure.targetUnavailable("the target store failed: " + summary(e));
     }
 
     static String summary(SQLException e) {

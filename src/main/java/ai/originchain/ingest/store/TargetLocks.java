@@ -11,7 +11,7 @@ import javax.sql.DataSource;
 
 import org.springframework.stereotype.Component;
 
-import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.sync.SyncRun;
 
@@ -41,7 +41,7 @@ public class TargetLocks {
                     try (ResultSet rs = st.executeQuery()) {
                         rs.next();
                         if (!rs.getBoolean(1)) {
-                            throw ApiProblem.conflict("a sync into " + run.tenant() + "." + mapping.targetSchema()
+                            throw SyncFailure.targetBusy("a sync into " + run.tenant() + "." + mapping.targetSchema()
                                     + " is already running; retry when it has ended");
                         }
                     }

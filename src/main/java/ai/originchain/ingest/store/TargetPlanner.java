@@ -16,8 +16,8 @@ import javax.sql.DataSource;
 
 import org.springframework.stereotype.Component;
 
-import ai.originchain.ingest.api.ApiProblem;
-import ai.originchain.ingest.api.FieldError;
+import ai.originchain.ingest.failure.SyncFailure;
+import ai.originchain.ingest.failure.FieldError;
 import ai.originchain.ingest.source.SourceColumn;
 import ai.originchain.ingest.source.SourceTable;
 import ai.originchain.ingest.sync.MappingJob;
@@ -77,7 +77,7 @@ public class TargetPlanner {
             throw TargetErrors.unavailable(e);
         }
         if (!errors.isEmpty()) {
-            throw ApiProblem.unprocessable(errors);
+            throw SyncFailure.mismatch(errors);
         }
     }
 

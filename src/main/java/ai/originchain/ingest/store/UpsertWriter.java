@@ -17,7 +17,7 @@ import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyManager;
 import org.springframework.stereotype.Component;
 
-import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.RowBatch;
 import ai.originchain.ingest.sync.SqlNames;
@@ -67,11 +67,11 @@ public class UpsertWriter {
             }
         } catch (SQLException e) {
             if ("21000".equals(e.getSQLState())) {
-                throw ApiProblem.unprocessable(job.mapping().field("primary_key"), "is not unique in "
+                throw SyncFailure.mismatch(job.mapping().field("primary_key"), "is not unique in "
                         + job.mapping().sourceTableName() + ": a key occurs more than once");
             }
             if (TargetErrors.isDataError(e)) {
-                throw ApiProblem.unprocessable(job.mapping().field("source_table"),
+                throw SyncFailure.mismatch(job.mapping().field("source_table"),
                         "the target refused a row of " + job.mapping().sourceTableName() + ": " + TargetErrors.summary(e));
             }
             throw TargetErrors.unavailable(e);

@@ -2,7 +2,7 @@ package ai.originchain.ingest.sync;
 
 import java.sql.SQLException;
 
-import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.failure.SyncFailure;
 
 /** How failures of the source reach the caller: 502, with the driver's reason, password scrubbed. */
 public final class SourceErrors {
@@ -10,15 +10,15 @@ public final class SourceErrors {
     private SourceErrors() {
     }
 
-    public static ApiProblem connecting(SourceSpec source, SQLException e) {
-        return ApiProblem.sourceFailed("could not connect to the source " + source.host() + ":" + source.port()
+    public static SyncFailure connecting(SourceSpec source, SQLException e) {
+        return SyncFailure.sourceFailed("could not connect to the source " + source.host() + ":" + source.port()
                 + ": " + reason(source, e));
     }
 
-    public static ApiProblem duringRead(MappingJob job, SQLException e) {
+    public static SyncFailure duringRead(MappingJob job, SQLException e) {
         String reason = "reading " + job.mapping().sourceTableName() + " failed: " + reason(job.run().source(), e);
         job.report().failed(reason);
-        return ApiProblem.sourceFailed("the source failed during the sync: " + reason);
+        return SyncFailure.sourceFailed("the source failed during the sync: " + reason);
     }
 
     public static String reason(SourceSpec source, SQLException e) {

@@ -20,7 +20,7 @@ import org.apache.camel.ExchangeProperty;
 import org.postgresql.PGConnection;
 import org.springframework.stereotype.Component;
 
-import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.source.SourceColumn;
 import ai.originchain.ingest.source.SourceTable;
 import ai.originchain.ingest.source.TableReader;
@@ -112,7 +112,7 @@ public class DeclaredTypeCheck {
                             bad.setString(1, d.type());
                             try (ResultSet rs = bad.executeQuery()) {
                                 if (rs.next()) {
-                                    throw ApiProblem.unprocessable(d.field(), "value '" + rs.getString(2) + "' of column "
+                                    throw SyncFailure.mismatch(d.field(), "value '" + rs.getString(2) + "' of column "
                                             + d.column() + " (primary key " + job.mapping().primaryKey() + " = (" + rs.getString(1)
                                             + ")) is not a valid " + d.type() + "; nothing of " + job.mapping().sourceTableName()
                                             + " was written");
@@ -127,11 +127,11 @@ public class DeclaredTypeCheck {
             }
         } catch (SQLException e) {
             if ("42883".equals(e.getSQLState())) {
-                throw ApiProblem.targetUnavailable("declared types need a PostgreSQL 16 or newer target store");
+                throw SyncFailure.targetUnavailable("declared types need a PostgreSQL 16 or newer target store");
             }
             throw TargetErrors.unavailable(e);
         } catch (IOException e) {
-            throw ApiProblem.targetUnavailable("the target store failed while checking declared types");
+            throw SyncFailure.targetUnavailable("the target store failed while checking declared types");
         }
     }
 

@@ -9,6 +9,8 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import ai.originchain.ingest.failure.FieldError;
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.sync.SourceSpec;
 import ai.originchain.ingest.sync.SyncManifest;
 
@@ -27,9 +29,9 @@ class ManifestParserTest {
     }
 
     private List<String> fieldsAtFault(String json) {
-        ApiProblem problem = catchThrowableOfType(ApiProblem.class, () -> parse(json));
+        SyncFailure problem = catchThrowableOfType(SyncFailure.class, () -> parse(json));
         assertThat(problem).isNotNull();
-        assertThat(problem.status()).isEqualTo(400);
+        assertThat(problem.kind()).isEqualTo(SyncFailure.Kind.INVALID_REQUEST);
         return problem.errors().stream().map(FieldError::field).toList();
     }
 
@@ -98,11 +100,11 @@ class ManifestParserTest {
 
     @Test
     void malformedJsonNamesThePlaceNotTheContent() {
-        ApiProblem problem = catchThrowableOfType(ApiProblem.class, () -> parse("{\"source\": {\"password\": \"s3cr3t-canary\" ]"));
-        assertThat(problem.status()).isEqualTo(400);
+        SyncFailure problem = catchThrowableOfType(SyncFailure.class, () -> parse("{\"source\": {\"password\": \"s3cr3t-canary\" ]"));
+        assertThat(problem.kind()).isEqualTo(SyncFailure.Kind.INVALID_REQUEST);
         assertThat(problem.getMessage()).contains("line 1").doesNotContain("s3cr3t-canary");
-        assertThatThrownBy(() -> parse("[]")).isInstanceOf(ApiProblem.class);
-        assertThatThrownBy(() -> parse("{} {}")).isInstanceOf(ApiProblem.class);
-        assertThatThrownBy(() -> parse("{\"source\": 1, \"source\": 2}")).isInstanceOf(ApiProblem.class);
+        assertThatThrownBy(() -> parse("[]")).isInstanceOf(SyncFailure.class);
+        assertThatThrownBy(() -> parse("{} {}")).isInstanceOf(SyncFailure.class);
+        assertThatThrownBy(() -> parse("{\"source\": 1, \"source\": 2}")).isInstanceOf(SyncFailure.class);
     }
 }

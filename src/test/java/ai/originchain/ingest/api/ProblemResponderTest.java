@@ -24,7 +24,7 @@ class ProblemResponderTest {
 
     @Test
     void writesAnRfc9457ProblemNamingTheField() throws Exception {
-        Exchange exchange = failedWith(new RuntimeException("wrapped", ApiProblem.badRequest("mappings[0].columns[2]", "unknown")));
+        Exchange exchange = failedWith(new RuntimeException("wrapped", ai.originchain.ingest.failure.SyncFailure.invalid("mappings[0].columns[2]", "unknown")));
         responder.respond(exchange);
 
         JsonNode body = json.readTree(exchange.getMessage().getBody(String.class));

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import ai.originchain.ingest.IngestProperties;
-import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.support.Manifests;
 import ai.originchain.ingest.support.TestDatabases;
 import ai.originchain.ingest.sync.SyncRun;
@@ -41,8 +41,8 @@ class SourceInspectorTest {
     void aKeyThatIsNotUniqueIsRefusedNamingADuplicate() {
         SyncRun run = Manifests.run("unit", Manifests.mapping("inspector_unit", "t", List.of("grp"), null));
         try (run) {
-            ApiProblem problem = catchThrowableOfType(ApiProblem.class, () -> inspector.inspect(run));
-            assertThat(problem.status()).isEqualTo(422);
+            SyncFailure problem = catchThrowableOfType(SyncFailure.class, () -> inspector.inspect(run));
+            assertThat(problem.kind()).isEqualTo(SyncFailure.Kind.MISMATCH);
             assertThat(problem.errors().get(0).message()).contains("(7)");
         }
     }
@@ -51,8 +51,8 @@ class SourceInspectorTest {
     void anUnknownTableIsRefused() {
         SyncRun run = Manifests.run("unit", Manifests.mapping("nope", "t", List.of("id"), null));
         try (run) {
-            ApiProblem problem = catchThrowableOfType(ApiProblem.class, () -> inspector.inspect(run));
-            assertThat(problem.status()).isEqualTo(422);
+            SyncFailure problem = catchThrowableOfType(SyncFailure.class, () -> inspector.inspect(run));
+            assertThat(problem.kind()).isEqualTo(SyncFailure.Kind.MISMATCH);
             assertThat(problem.errors().get(0).field()).isEqualTo("mappings[0].source_table");
         }
     }

@@ -7,7 +7,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.support.Manifests;
 import ai.originchain.ingest.support.TestDatabases;
 import ai.originchain.ingest.sync.SyncRun;
@@ -23,10 +23,10 @@ class TargetLocksTest {
         SyncRun elsewhere = Manifests.run("locks_unit", Manifests.mapping("t", "customers", List.of("id"), null));
 
         locks.acquire(first);
-        ApiProblem refused = catchThrowableOfType(ApiProblem.class, () -> locks.acquire(second));
+        SyncFailure refused = catchThrowableOfType(SyncFailure.class, () -> locks.acquire(second));
         locks.acquire(elsewhere);
 
-        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.kind()).isEqualTo(SyncFailure.Kind.TARGET_BUSY);
         first.close();
         elsewhere.close();
         locks.acquire(second);

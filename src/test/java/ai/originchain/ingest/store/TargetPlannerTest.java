@@ -7,7 +7,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.source.SourceColumn;
 import ai.originchain.ingest.source.SourceTable;
 import ai.originchain.ingest.support.Manifests;
@@ -56,8 +56,8 @@ class TargetPlannerTest {
         assertThat(job.report().toJson().get("warnings").toString()).contains("column code of the target is no longer selected");
 
         SyncRun narrowing = run("existing", column("id", "bigint"), column("code", "character varying(2)"));
-        ApiProblem refused = catchThrowableOfType(ApiProblem.class, () -> planner.plan(narrowing));
-        assertThat(refused.status()).isEqualTo(422);
+        SyncFailure refused = catchThrowableOfType(SyncFailure.class, () -> planner.plan(narrowing));
+        assertThat(refused.kind()).isEqualTo(SyncFailure.Kind.MISMATCH);
         assertThat(refused.getMessage()).contains("'code' is character varying(5)");
     }
 }

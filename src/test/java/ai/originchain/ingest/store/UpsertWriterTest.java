@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.support.Manifests;
 import ai.originchain.ingest.support.TestDatabases;
 import ai.originchain.ingest.sync.MappingJob;
@@ -75,10 +75,10 @@ class UpsertWriterTest {
     @Test
     void aKeyTwiceInOneBatchIsRefusedAndTheBatchRolledBack() {
         MappingJob job = job();
-        ApiProblem problem = catchThrowableOfType(ApiProblem.class,
+        SyncFailure problem = catchThrowableOfType(SyncFailure.class,
                 () -> write(job, "1\tfirst\t1\n1\tsecond\t2\n2\tonly\t3\n"));
 
-        assertThat(problem.status()).isEqualTo(422);
+        assertThat(problem.kind()).isEqualTo(SyncFailure.Kind.MISMATCH);
         assertThat(problem.errors().get(0).field()).isEqualTo("mappings[0].primary_key");
         assertThat(TestDatabases.single(dbs.targetStore(), "SELECT count(*) FROM unit.items")).isEqualTo("0");
     }
