@@ -126,6 +126,8 @@ public class ManifestParser {
             errors.add("source.password", "is required");
         } else if (!passwordNode.isTextual()) {
             errors.add("source.password", "must be a string");
+        } else if (hasControlCharacter(passwordNode.textValue())) {
+            errors.add("source.password", "must not contain NUL or other control characters");
         } else {
             password = passwordNode.textValue().toCharArray();
         }
@@ -322,12 +324,25 @@ public class ManifestParser {
         if (name == null) {
             return false;
         }
-        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_IDENTIFIER_BYTES
-                || name.indexOf('\0') >= 0) {
+        if (hasControlCharacter(name)) {
+            errors.add(field, "must not contain NUL or other control characters");
+            return false;
+        }
+        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_IDENTIFIER_BYTES) {
             errors.add(field, "must be a PostgreSQL name of at most " + MAX_IDENTIFIER_BYTES + " bytes");
             return false;
         }
         return true;
+    }
+
+    /** NUL cannot travel to PostgreSQL at all; other control characters only hide what a name says. */
+    static boolean hasControlCharacter(CharSequence text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.isISOControl(text.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String requiredText(JsonNode parent, String name, String field, Errors errors) {
