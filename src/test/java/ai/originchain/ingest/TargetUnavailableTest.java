@@ -59,4 +59,19 @@ class TargetUnavailableTest {
         assertThat(problem.get("type").asText()).endsWith("/target-unavailable");
         assertThat(response.body()).doesNotContain(TestDatabases.SOURCE_PASSWORD);
     }
+
+    @Test
+    void readinessIsDownWhileTheTargetStoreIsUnreachableAndLivenessStaysUp() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> readiness = http.send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/actuator/health/readiness")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> liveness = http.send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/actuator/health/liveness")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(readiness.statusCode()).as(readiness.body()).isEqualTo(503);
+        assertThat(json.readTree(readiness.body()).get("status").asText()).isEqualTo("DOWN");
+        assertThat(readiness.body()).doesNotContain("localhost:1").doesNotContain("postgres");
+        assertThat(liveness.statusCode()).as(liveness.body()).isEqualTo(200);
+        assertThat(json.readTree(liveness.body()).get("status").asText()).isEqualTo("UP");
+    }
 }
