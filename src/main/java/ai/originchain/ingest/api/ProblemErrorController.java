@@ -56,8 +56,9 @@ public class ProblemErrorController implements ErrorController {
             MediaType given = unsupported.getContentType();
             String supported = unsupported.getSupportedMediaTypes().stream()
                     .map(MediaType::toString).collect(Collectors.joining(" or "));
-            return "Content-Type " + (given == null ? "(none)" : "'" + ManifestParser.truncate(given.toString()) + "'")
-                    + " is not supported" + (supported.isEmpty() ? "" : "; send " + supported);
+            return (given == null ? "the Content-Type is missing or not a media type"
+                    : "Content-Type '" + ManifestParser.truncate(given.toString()) + "' is not supported")
+                    + (supported.isEmpty() ? "" : "; send " + supported);
         }
         if (error instanceof HttpRequestMethodNotSupportedException method) {
             String[] allowed = method.getSupportedMethods();
