@@ -154,8 +154,10 @@ class ProductionArtifactIT {
                 "--originchain.source.denied-networks=169.254.0.0/16"))
                 .redirectOutput(log.toFile());
         pb.environment().put("SPRING_DATASOURCE_PASSWORD", "");
+        long start = System.nanoTime();
         service = pb.start();
         awaitReady(port, log);
+        System.out.printf("the jar was ready in %d ms%n", (System.nanoTime() - start) / 1_000_000);
 
         Map<String, Object> body = Map.of(
                 "source", Map.of("host", "localhost", "port", dbs.tlsSource.getPort(), "database", TestDatabases.SOURCE_DB,
@@ -180,7 +182,9 @@ class ProductionArtifactIT {
 
     private ProcessBuilder javaJar(List<String> args) {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-jar", JAR.toString()));
+        // C1 only and the serial collector: a quicker start (as spring-boot:run does); the artifact is unchanged.
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-jar", JAR.toString()));
         cmd.addAll(args);
         // From the repository root, as in the image: ./application.yaml and ./routes are read from there.
         return new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true);
