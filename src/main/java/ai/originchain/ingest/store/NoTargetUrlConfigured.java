@@ -9,7 +9,11 @@ public class NoTargetUrlConfigured implements Condition {
 
     @Override
     public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
-        String url = context.getEnvironment().getProperty("spring.datasource.url");
+        return in(context.getEnvironment());
+    }
+
+    static boolean in(org.springframework.core.env.Environment environment) {
+        String url = environment.getProperty("spring.datasource.url");
         return url == null || url.isBlank();
     }
 }

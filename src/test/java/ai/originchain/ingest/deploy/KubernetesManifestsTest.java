@@ -357,6 +357,36 @@ class KubernetesManifestsTest {
         assertThat(plainEnv(container()).get("SERVER_SHUTDOWN")).as("env SERVER_SHUTDOWN").isEqualTo("graceful");
     }
 
+    // ---- the image: built by the pom (spring-boot:build-image or jib), run by the Deployment ----------
+
+    @Test
+    void deploymentRunsTheImageThePomBuildsAsItsUser() throws Exception {
+        org.w3c.dom.Document pom = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(ROOT.resolve("pom.xml").toFile());
+        java.util.function.Function<String, String> text = path -> {
+            try {
+                return javax.xml.xpath.XPathFactory.newInstance().newXPath().evaluate(path, pom).trim();
+            } catch (javax.xml.xpath.XPathExpressionException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        String image = text.apply("/project/properties/*[local-name()='image.name']")
+                .replace("${project.artifactId}", text.apply("/project/artifactId"))
+                .replace("${project.version}", text.apply("/project/version"));
+        assertThat(container().get("image")).as("the Deployment's image is pom.xml's image.name").isEqualTo(image);
+
+        String jibUser = text.apply("//plugin[artifactId='jib-maven-plugin']/configuration/container/user");
+        Map<String, Object> podSc = optionalMap(podSpec(), "securityContext");
+        Map<String, Object> sc = optionalMap(container(), "securityContext");
+        Object uid = sc.getOrDefault("runAsUser", podSc.get("runAsUser"));
+        Object gid = sc.getOrDefault("runAsGroup", podSc.get("runAsGroup"));
+        assertThat(jibUser).as("jib's container.user in pom.xml is the Deployment's runAsUser:runAsGroup (Paketo's cnb user)")
+                .isEqualTo(uid + ":" + gid);
+        String workdir = text.apply("//plugin[artifactId='jib-maven-plugin']/configuration/container/workingDirectory");
+        assertThat(mountsByPath()).as("jib's workingDirectory is where application.yaml is mounted")
+                .containsKey(workdir + "/application.yaml");
+    }
+
     // ---- the generator --------------------------------------------------------------------------------
 
     @Test
