@@ -27,7 +27,7 @@ public class ProtectedEndpoints {
     public ProtectedEndpoints(EgressPolicy policy, Environment environment, ObjectProvider<DataSource> targetStore) {
         this.policy = policy;
         protectJdbcUrl(policy, environment.getProperty("spring.datasource.url"));
-        DataSource dataSource = targetStore.getIfAvailable();
+        DataSource dataSource = targetStore.getIfUnique();
         try {
             if (dataSource != null && dataSource.isWrapperFor(HikariDataSource.class)) {
                 protectJdbcUrl(policy, dataSource.unwrap(HikariDataSource.class).getJdbcUrl());
