@@ -2,6 +2,7 @@ package ai.originchain.ingest;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -61,6 +62,31 @@ public class IngestProperties {
         public void setConnectTimeout(Duration connectTimeout) { this.connectTimeout = connectTimeout; }
         public Duration getSocketTimeout() { return socketTimeout; }
         public void setSocketTimeout(Duration socketTimeout) { this.socketTimeout = socketTimeout; }
+
+        /** Egress policy (CONTRACT §3): CIDRs a source may resolve to, and those it never may (they win). */
+        private List<String> allowedNetworks = List.of("0.0.0.0/0", "::/0");
+        private List<String> deniedNetworks = List.of("127.0.0.0/8", "::1/128", "169.254.0.0/16", "fe80::/10",
+                "224.0.0.0/4", "ff00::/8");
+        /** Exact {@code host:port} endpoints allowed even inside a denied network (a local proxy, the demo). */
+        private List<String> allowedEndpoints = List.of();
+        private Duration lockTimeout = Duration.ofSeconds(10);
+        private Duration statementTimeout = Duration.ofSeconds(60);
+        private Duration idleInTransactionTimeout = Duration.ofMinutes(10);
+        private Duration maxSyncDuration = Duration.ofHours(6);
+        public List<String> getAllowedNetworks() { return allowedNetworks; }
+        public void setAllowedNetworks(List<String> allowedNetworks) { this.allowedNetworks = allowedNetworks; }
+        public List<String> getDeniedNetworks() { return deniedNetworks; }
+        public void setDeniedNetworks(List<String> deniedNetworks) { this.deniedNetworks = deniedNetworks; }
+        public List<String> getAllowedEndpoints() { return allowedEndpoints; }
+        public void setAllowedEndpoints(List<String> allowedEndpoints) { this.allowedEndpoints = allowedEndpoints; }
+        public Duration getLockTimeout() { return lockTimeout; }
+        public void setLockTimeout(Duration lockTimeout) { this.lockTimeout = lockTimeout; }
+        public Duration getStatementTimeout() { return statementTimeout; }
+        public void setStatementTimeout(Duration statementTimeout) { this.statementTimeout = statementTimeout; }
+        public Duration getIdleInTransactionTimeout() { return idleInTransactionTimeout; }
+        public void setIdleInTransactionTimeout(Duration idleInTransactionTimeout) { this.idleInTransactionTimeout = idleInTransactionTimeout; }
+        public Duration getMaxSyncDuration() { return maxSyncDuration; }
+        public void setMaxSyncDuration(Duration maxSyncDuration) { this.maxSyncDuration = maxSyncDuration; }
     }
 
     public static class Target {

@@ -22,6 +22,7 @@ import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.api.TenantAuthenticator;
+import ai.originchain.ingest.egress.EgressPolicy;
 import ai.originchain.ingest.embedded.Certificates;
 import ai.originchain.ingest.embedded.EmbeddedPostgresServers;
 import ai.originchain.ingest.embedded.PasswordAuthentication;
@@ -48,7 +49,8 @@ public class DemoSource implements AutoCloseable {
     private final String token;
     private final Environment environment;
 
-    public DemoSource(IngestProperties properties, TenantAuthenticator authenticator, Environment environment)
+    public DemoSource(IngestProperties properties, TenantAuthenticator authenticator, EgressPolicy egress,
+                      Environment environment)
             throws IOException, SQLException {
         this.environment = environment;
         SecureRandom random = new SecureRandom();
@@ -60,6 +62,8 @@ public class DemoSource implements AutoCloseable {
         this.server = EmbeddedPostgresServers.start(workDir.resolve("data"), true, 0, workDir.resolve("tls"),
                 new PasswordAuthentication(true));
         seed(properties.getDemo().getRows());
+        // Loopback stays denied to tenants; only this throwaway source's exact endpoint is let through.
+        egress.allowEndpoint("localhost", server.getPort());
         authenticator.accept(TENANT, HexFormat.of().formatHex(sha256(token)));
     }
 

@@ -2,6 +2,7 @@ package ai.originchain.ingest.source;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Properties;
 
 import org.postgresql.Driver;
@@ -9,34 +10,79 @@ import org.postgresql.PGProperty;
 import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.IngestProperties;
+import ai.originchain.ingest.egress.CheckedEndpoint;
+import ai.originchain.ingest.egress.EgressPolicy;
 import ai.originchain.ingest.sync.SourceSpec;
 
 /**
- * Opens connections to a request's source, always over TLS. The password goes to the driver in
- * connection properties, never in a URL, so no connection string with it exists to be logged.
+ * Opens connections to a request's source, always over TLS and only to addresses the
+ * {@link EgressPolicy} checked. The password goes to the driver in connection properties, never in
+ * a URL, so no connection string with it exists to be logged. Every session carries the settings
+ * that keep it from hurting the source (README, "Source sessions"): {@code lock_timeout},
+ * {@code idle_in_transaction_session_timeout}, {@code statement_timeout} for catalog sessions, and an
+ * {@code application_name} naming the sync.
  */
 @Component
 public class SourceConnector {
 
-    static final String APPLICATION_NAME = "originchain-ingest";
+    static final String APPLICATION_NAME = "originchain";
+
+    /** What a session is for: the coordinator reads the catalog and holds the snapshot; readers stream tables. */
+    public enum Role { COORDINATOR, READER }
 
     private final IngestProperties.Source settings;
+    private final EgressPolicy egress;
     private final Driver driver = new Driver();
 
-    public SourceConnector(IngestProperties properties) {
+    public SourceConnector(IngestProperties properties, EgressPolicy egress) {
         this.settings = properties.getSource();
+        this.egress = egress;
+    }
+
+    public IngestProperties.Source settings() {
+        return settings;
+    }
+
+    /** The source's checked addresses; a failure (400, 422 or 502) before any connection when the policy says no. */
+    public CheckedEndpoint check(SourceSpec source) {
+        return egress.check("source.host", source.host(), source.port());
     }
 
     /** A connection with autocommit off, ready for a read-only snapshot transaction. */
-    public Connection open(SourceSpec source) throws SQLException {
+    public Connection open(SourceSpec source, CheckedEndpoint endpoint, Role role, String syncId) throws SQLException {
         String url = "jdbc:postgresql://" + hostForUrl(source.host()) + ":" + source.port() + "/";
         Properties props = properties(source);
+        PGProperty.SOCKET_FACTORY.set(props, PgPinnedSocketFactory.class.getName());
+        PGProperty.SOCKET_FACTORY_ARG.set(props, endpoint.toText());
+        PGProperty.APPLICATION_NAME.set(props, syncId == null ? APPLICATION_NAME : APPLICATION_NAME + " " + syncId);
+        PGProperty.OPTIONS.set(props, sessionOptions(role));
         Connection connection = driver.connect(url, props);
         if (connection == null) {
             throw new SQLException("the driver did not accept the source address");
         }
         connection.setAutoCommit(false);
         return connection;
+    }
+
+    /**
+     * Server settings sent in the startup packet, so they hold before the first statement (a reader's
+     * first statement must be {@code SET TRANSACTION SNAPSHOT}). The coordinator sits idle in its
+     * transaction by design while the tables are read: its idle limit is the sync's own limit.
+     */
+    String sessionOptions(Role role) {
+        StringBuilder options = new StringBuilder("-c lock_timeout=").append(millis(settings.getLockTimeout()));
+        if (role == Role.COORDINATOR) {
+            options.append(" -c statement_timeout=").append(millis(settings.getStatementTimeout()));
+            options.append(" -c idle_in_transaction_session_timeout=")
+                    .append(millis(settings.getMaxSyncDuration().plusMinutes(1)));
+        } else {
+            options.append(" -c idle_in_transaction_session_timeout=").append(millis(settings.getIdleInTransactionTimeout()));
+        }
+        return options.toString();
+    }
+
+    private static long millis(Duration duration) {
+        return Math.min(Integer.MAX_VALUE, Math.max(0, duration.toMillis()));
     }
 
     Properties properties(SourceSpec source) {
@@ -66,7 +112,6 @@ public class SourceConnector {
         PGProperty.LOGIN_TIMEOUT.set(props, (int) settings.getConnectTimeout().toSeconds());
         PGProperty.SOCKET_TIMEOUT.set(props, (int) settings.getSocketTimeout().toSeconds());
         PGProperty.TCP_KEEP_ALIVE.set(props, true);
-        PGProperty.APPLICATION_NAME.set(props, APPLICATION_NAME);
         PGProperty.READ_ONLY.set(props, true);
         return props;
     }

@@ -1,5 +1,6 @@
 package ai.originchain.ingest.source;
 
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ public class SourceInspector {
     public void inspect(@ExchangeProperty(SyncSteps.RUN) SyncRun run) {
         SourceSnapshot snapshot;
         try {
-            snapshot = SourceSnapshot.open(connector, run.source());
+            snapshot = SourceSnapshot.open(connector, run.source(), run.id());
         } catch (SQLException e) {
             throw SourceErrors.connecting(run.source(), e);
         }
@@ -42,7 +43,7 @@ public class SourceInspector {
         try {
             checked = catalog.check(snapshot.coordinator(), run.manifest().mappings());
         } catch (SQLException e) {
-            throw SyncFailure.sourceFailed("reading the source catalog failed: " + SourceErrors.reason(run.source(), e));
+            throw SyncFailure.sourceFailed("reading the source catalog failed: " + SourceErrors.reason(run, e));
         }
         if (!checked.errors().isEmpty()) {
             throw SyncFailure.mismatch(checked.errors());
@@ -54,11 +55,12 @@ public class SourceInspector {
             job.sourceTable(table);
             if (!table.keyIsUnique()) {
                 String duplicate;
-                try {
-                    duplicate = catalog.firstDuplicateKey(snapshot.coordinator(), table, job.mapping().primaryKey());
+                // A scan of the table: a reader session, free of the catalog sessions' statement_timeout.
+                try (Connection reader = snapshot.joinSnapshot()) {
+                    duplicate = catalog.firstDuplicateKey(reader, table, job.mapping().primaryKey());
                 } catch (SQLException e) {
                     throw SyncFailure.sourceFailed("checking the key of " + job.mapping().sourceTableName() + " failed: "
-                            + SourceErrors.reason(run.source(), e));
+                            + SourceErrors.reason(run, e));
                 }
                 if (duplicate != null) {
                     duplicates.add(new FieldError(job.mapping().field("primary_key"), "is not unique in "

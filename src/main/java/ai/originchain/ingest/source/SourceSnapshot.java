@@ -4,8 +4,17 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import org.postgresql.PGConnection;
+
+import ai.originchain.ingest.egress.CheckedEndpoint;
 import ai.originchain.ingest.sync.CopyTextSession;
 import ai.originchain.ingest.sync.SourceSpec;
 
@@ -14,26 +23,45 @@ import ai.originchain.ingest.sync.SourceSpec;
  * {@code REPEATABLE READ READ ONLY} transaction and exports its snapshot; every table reader joins
  * that snapshot with {@code SET TRANSACTION SNAPSHOT}, so all mappings of a sync read the source
  * as of one instant. The coordinating transaction stays open until the sync ends, as PostgreSQL
- * requires for the snapshot to remain importable.
+ * requires for the snapshot to remain importable — but never past {@code originchain.source.max-sync-duration}:
+ * then every session of the snapshot is cancelled and closed, so the source's VACUUM is held back no longer.
  */
 public final class SourceSnapshot implements AutoCloseable {
 
     private static final Pattern SNAPSHOT_ID = Pattern.compile("^[0-9A-Fa-f-]{1,64}$");
+    private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
 
     private final SourceConnector connector;
     private final SourceSpec source;
+    private final CheckedEndpoint endpoint;
+    private final String syncId;
     private final Connection coordinator;
     private final String snapshotId;
+    private final List<Connection> sessions = new CopyOnWriteArrayList<>();
+    private volatile String expired;
+    private volatile ScheduledFuture<?> deadline;
 
-    private SourceSnapshot(SourceConnector connector, SourceSpec source, Connection coordinator, String snapshotId) {
+    private SourceSnapshot(SourceConnector connector, SourceSpec source, CheckedEndpoint endpoint, String syncId,
+                           Connection coordinator, String snapshotId) {
         this.connector = connector;
         this.source = source;
+        this.endpoint = endpoint;
+        this.syncId = syncId;
         this.coordinator = coordinator;
         this.snapshotId = snapshotId;
     }
 
     public static SourceSnapshot open(SourceConnector connector, SourceSpec source) throws SQLException {
-        Connection coordinator = connector.open(source);
+        return open(connector, source, null);
+    }
+
+    /**
+     * Checks the source against the egress policy (a {@code SyncFailure} before any connection when
+     * refused), then opens the snapshot; its sessions carry {@code application_name} {@code originchain <syncId>}.
+     */
+    public static SourceSnapshot open(SourceConnector connector, SourceSpec source, String syncId) throws SQLException {
+        CheckedEndpoint endpoint = connector.check(source);
+        Connection coordinator = connector.open(source, endpoint, SourceConnector.Role.COORDINATOR, syncId);
         try {
             beginSnapshotTransaction(coordinator);
             String id;
@@ -45,7 +73,12 @@ public final class SourceSnapshot implements AutoCloseable {
             if (!SNAPSHOT_ID.matcher(id).matches()) {
                 throw new SQLException("the source returned an unexpected snapshot id");
             }
-            return new SourceSnapshot(connector, source, coordinator, id);
+            SourceSnapshot snapshot = new SourceSnapshot(connector, source, endpoint, syncId, coordinator, id);
+            Duration limit = connector.settings().getMaxSyncDuration();
+            snapshot.deadline = DEADLINES.schedule(() -> snapshot.expire("the sync ran longer than "
+                    + "originchain.source.max-sync-duration (" + limit + ") and was stopped; its snapshot at the source "
+                    + "was released"), limit.toMillis(), TimeUnit.MILLISECONDS);
+            return snapshot;
         } catch (SQLException | RuntimeException e) {
             closeQuietly(coordinator);
             throw e;
@@ -57,9 +90,18 @@ public final class SourceSnapshot implements AutoCloseable {
         return coordinator;
     }
 
+    /** Why the snapshot was ended before the sync was, or null: a failure of any read then has this reason. */
+    public String expired() {
+        return expired;
+    }
+
     /** A new connection whose open transaction sees exactly this snapshot, with stable text output settings. */
     public Connection joinSnapshot() throws SQLException {
-        Connection connection = connector.open(source);
+        if (expired != null) {
+            throw new SQLException(expired);
+        }
+        Connection connection = connector.open(source, endpoint, SourceConnector.Role.READER, syncId);
+        sessions.add(connection);
         try {
             beginSnapshotTransaction(connection);
             try (Statement st = connection.createStatement()) {
@@ -74,6 +116,27 @@ public final class SourceSnapshot implements AutoCloseable {
         }
     }
 
+    /** Ends every session of the snapshot now, from any thread: running statements are cancelled at the source. */
+    void expire(String reason) {
+        expired = reason;
+        for (Connection session : sessions) {
+            cancelAndDrop(session);
+        }
+        sessions.clear();
+        cancelAndDrop(coordinator);
+    }
+
+    private static void cancelAndDrop(Connection connection) {
+        try {
+            if (!connection.isClosed()) {
+                connection.unwrap(PGConnection.class).cancelQuery();
+                connection.abort(Runnable::run);
+            }
+        } catch (SQLException | RuntimeException ignored) {
+            // Already broken or closed: the source has let go of it.
+        }
+    }
+
     private static void beginSnapshotTransaction(Connection connection) throws SQLException {
         connection.setAutoCommit(false);
         connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -82,6 +145,11 @@ public final class SourceSnapshot implements AutoCloseable {
 
     @Override
     public void close() {
+        ScheduledFuture<?> pending = deadline;
+        if (pending != null) {
+            pending.cancel(false);
+        }
+        sessions.clear();
         closeQuietly(coordinator);
     }
 
@@ -98,5 +166,15 @@ public final class SourceSnapshot implements AutoCloseable {
         } catch (SQLException ignored) {
             // Nothing left to release.
         }
+    }
+
+    private static ScheduledThreadPoolExecutor deadlines() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "originchain-sync-deadline");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
     }
 }

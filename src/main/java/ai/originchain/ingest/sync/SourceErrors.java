@@ -1,27 +1,56 @@
 package ai.originchain.ingest.sync;
 
 import java.sql.SQLException;
+import java.security.GeneralSecurityException;
+
+import org.postgresql.util.PSQLException;
 
 import ai.originchain.ingest.failure.SyncFailure;
 
 /** How failures of the source reach the caller: 502, with the driver's reason, password scrubbed. */
 public final class SourceErrors {
 
+    /** SQLSTATE lock_not_available: a statement gave up after {@code lock_timeout}. */
+    static final String LOCK_NOT_AVAILABLE = "55P03";
+
     private SourceErrors() {
     }
 
+    /**
+     * A connection that could not be opened. What the source's server itself said (authentication
+     * failed, no such database) and TLS verification failures are passed on: the user needs them. Anything
+     * that happened before a PostgreSQL server answered over TLS (refused, timed out, no TLS, not
+     * PostgreSQL) gets one answer, so the API cannot be used to scan the service's network.
+     */
     public static SyncFailure connecting(SourceSpec source, SQLException e) {
-        return SyncFailure.sourceFailed("could not connect to the source " + source.host() + ":" + source.port()
-                + ": " + reason(source, e));
+        String endpoint = source.host() + ":" + source.port();
+        if (serverAnswered(e) || tlsVerification(e)) {
+            return SyncFailure.sourceFailed("could not connect to the source " + endpoint + ": " + reason(source, e));
+        }
+        return SyncFailure.sourceFailed("could not connect to the source " + endpoint + ": no PostgreSQL server "
+                + "accepted a TLS connection there (refused, timed out, or not TLS)");
     }
 
     public static SyncFailure duringRead(MappingJob job, SQLException e) {
-        String reason = "reading " + job.mapping().sourceTableName() + " failed: " + reason(job.run().source(), e);
+        String reason = "reading " + job.mapping().sourceTableName() + " failed: " + reason(job.run(), e);
         job.report().failed(reason);
         return SyncFailure.sourceFailed("the source failed during the sync: " + reason);
     }
 
+    /** As {@link #reason(SourceSpec, SQLException)}, but a sync stopped by its deadline says so whatever broke. */
+    public static String reason(SyncRun run, SQLException e) {
+        if (run.snapshot() != null && run.snapshot().expired() != null) {
+            return run.snapshot().expired();
+        }
+        return reason(run.source(), e);
+    }
+
     public static String reason(SourceSpec source, SQLException e) {
+        if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+            return "waited longer than originchain.source.lock-timeout for a lock another session holds on the table "
+                    + "(such as ALTER TABLE, VACUUM FULL or LOCK TABLE); nothing more was read. Retry once that session "
+                    + "has ended [SQLSTATE 55P03]";
+        }
         StringBuilder reason = new StringBuilder(firstLine(e.getMessage()));
         Throwable cause = e.getCause();
         if (cause != null && cause.getMessage() != null && !reason.toString().contains(cause.getMessage())) {
@@ -31,6 +60,24 @@ public final class SourceErrors {
             reason.append(" [SQLSTATE ").append(e.getSQLState()).append(']');
         }
         return source.scrub(reason.toString());
+    }
+
+    private static boolean serverAnswered(SQLException e) {
+        return e instanceof PSQLException p && p.getServerErrorMessage() != null;
+    }
+
+    private static boolean tlsVerification(SQLException e) {
+        if (e.getMessage() != null && e.getMessage().contains("could not be verified by hostnameverifier")) {
+            return true;
+        }
+        // A certificate that does not verify shows as a GeneralSecurityException (PKIX, CertificateException)
+        // inside the handshake failure; a handshake that fails for other reasons says nothing about TLS setup.
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof GeneralSecurityException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String firstLine(String message) {

@@ -83,7 +83,9 @@ final class ServiceProcess implements AutoCloseable {
                 "--originchain.tenants." + TENANT + ".token-sha256=" + sha256(token),
                 "--server.port=" + port,
                 "--originchain.sync.writers=" + writers,
-                "--originchain.sync.batch-rows=" + batchRows));
+                "--originchain.sync.batch-rows=" + batchRows,
+                // The benchmark's sources run on this machine: loopback allowed, as in the tests.
+                "--originchain.source.denied-networks=" + ai.originchain.ingest.support.TestDatabases.DENIED_NETWORKS_BUT_LOOPBACK));
         Path log = workDir.resolve("service.log");
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(repoRoot.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());

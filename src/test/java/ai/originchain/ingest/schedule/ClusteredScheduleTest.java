@@ -36,6 +36,7 @@ class ClusteredScheduleTest {
                 "--spring.datasource.password=",
                 "--originchain.tenants.acme.token-sha256=" + ConnectorTest.sha256(ConnectorTest.ACME_TOKEN),
                 "--originchain.scheduler.clustered=true",
+                "--originchain.source.denied-networks=" + TestDatabases.DENIED_NETWORKS_BUT_LOOPBACK,
                 "--originchain.secrets.test-source-password=" + TestDatabases.SOURCE_PASSWORD,
                 "--camel.main.routes-include-pattern=file:routes/*.yaml,file:" + schedules + "/*.yaml");
     }

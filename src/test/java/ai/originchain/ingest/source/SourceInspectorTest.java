@@ -8,7 +8,6 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.support.Manifests;
 import ai.originchain.ingest.support.TestDatabases;
@@ -17,7 +16,7 @@ import ai.originchain.ingest.sync.SyncRun;
 class SourceInspectorTest {
 
     private static final TestDatabases dbs = TestDatabases.get();
-    private final SourceInspector inspector = new SourceInspector(new SourceConnector(new IngestProperties()), new SourceCatalog());
+    private final SourceInspector inspector = new SourceInspector(TestDatabases.sourceConnector(), new SourceCatalog());
 
     @BeforeAll
     static void seed() {

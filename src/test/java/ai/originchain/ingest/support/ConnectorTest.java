@@ -53,6 +53,7 @@ public abstract class ConnectorTest {
         registry.add("originchain.tenants.acme.token-sha256", () -> sha256(ACME_TOKEN) + "," + sha256(ACME_ROTATED_TOKEN));
         registry.add("originchain.tenants.globex.token-sha256", () -> sha256(GLOBEX_TOKEN));
         registry.add("originchain.sync.batch-rows", () -> "1000");
+        registry.add("originchain.source.denied-networks", () -> TestDatabases.DENIED_NETWORKS_BUT_LOOPBACK);
     }
 
     public static String sha256(String text) {

@@ -11,9 +11,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.source.SourceCatalog;
-import ai.originchain.ingest.source.SourceConnector;
 import ai.originchain.ingest.source.SourceSnapshot;
 import ai.originchain.ingest.source.TableReader;
 import ai.originchain.ingest.support.Manifests;
@@ -53,7 +51,7 @@ class ChangedRowsTest {
     private static Result diff(String name, List<String> key) throws Exception {
         SyncRun run = Manifests.run("diffunit", Manifests.mapping(name, name, key, null));
         MappingJob job = run.jobs().get(0);
-        try (SourceSnapshot snapshot = SourceSnapshot.open(new SourceConnector(new IngestProperties()), run.source())) {
+        try (SourceSnapshot snapshot = SourceSnapshot.open(TestDatabases.sourceConnector(), run.source())) {
             job.sourceTable(new SourceCatalog().check(snapshot.coordinator(), run.manifest().mappings()).tables().get(0));
             new TargetPlanner(dbs.targetStore()).plan(run);
             assertThat(job.targetPlan().exists()).isTrue();
@@ -145,7 +143,7 @@ class ChangedRowsTest {
         tables("diff_numeric", "(k numeric PRIMARY KEY, v int)", "SELECT g, g FROM generate_series(1, 10) g", List.of(), List.of());
         SyncRun run = Manifests.run("diffunit", Manifests.mapping("diff_numeric", "diff_numeric", List.of("k"), null));
         MappingJob job = run.jobs().get(0);
-        try (SourceSnapshot snapshot = SourceSnapshot.open(new SourceConnector(new IngestProperties()), run.source())) {
+        try (SourceSnapshot snapshot = SourceSnapshot.open(TestDatabases.sourceConnector(), run.source())) {
             job.sourceTable(new SourceCatalog().check(snapshot.coordinator(), run.manifest().mappings()).tables().get(0));
             new TargetPlanner(dbs.targetStore()).plan(run);
         }
@@ -157,7 +155,7 @@ class ChangedRowsTest {
         tables("diff_order", "(id int PRIMARY KEY, v text)", "SELECT g, 'v' FROM generate_series(1, 5) g", List.of(), List.of());
         SyncRun run = Manifests.run("diffunit", Manifests.mapping("diff_order", "diff_order", List.of("id"), null));
         MappingJob job = run.jobs().get(0);
-        try (SourceSnapshot snapshot = SourceSnapshot.open(new SourceConnector(new IngestProperties()), run.source())) {
+        try (SourceSnapshot snapshot = SourceSnapshot.open(TestDatabases.sourceConnector(), run.source())) {
             job.sourceTable(new SourceCatalog().check(snapshot.coordinator(), run.manifest().mappings()).tables().get(0));
             new TargetPlanner(dbs.targetStore()).plan(run);
         }

@@ -8,9 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.source.SourceCatalog;
-import ai.originchain.ingest.source.SourceConnector;
 import ai.originchain.ingest.source.SourceSnapshot;
 import ai.originchain.ingest.source.TableReader;
 import ai.originchain.ingest.support.Manifests;
@@ -33,7 +31,7 @@ class RowBatcherTest {
     private List<RowBatch> batches(int batchRows, int batchBytes) throws Exception {
         SyncRun run = Manifests.run("unit", Manifests.mapping("batcher_unit", "batcher_unit", List.of("id"), null));
         MappingJob job = run.jobs().get(0);
-        try (SourceSnapshot snapshot = SourceSnapshot.open(new SourceConnector(new IngestProperties()), run.source())) {
+        try (SourceSnapshot snapshot = SourceSnapshot.open(TestDatabases.sourceConnector(), run.source())) {
             job.sourceTable(new SourceCatalog().check(snapshot.coordinator(), run.manifest().mappings()).tables().get(0));
             job.targetPlan(new TargetPlan("unit", "batcher_unit", List.of(), List.of("id"), false));
             List<RowBatch> batches = new ArrayList<>();
