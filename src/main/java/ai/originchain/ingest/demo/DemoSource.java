@@ -44,6 +44,9 @@ public class DemoSource implements AutoCloseable {
 
     private final EmbeddedPostgres server;
     private final Path workDir;
+    private final Path caFile;
+    private final String caPem;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final String password;
     private final String token;
     private final Environment environment;
@@ -54,11 +57,19 @@ public class DemoSource implements AutoCloseable {
         SecureRandom random = new SecureRandom();
         this.password = randomText(random, 18);
         this.token = randomText(random, 24);
-        this.workDir = Files.createTempDirectory("originchain-demo-source");
+        // Next to the target store's data rather than in /tmp: removed on shutdown, and a folder left
+        // by a killed process (its TLS key included) is removed at the next start.
+        Path dataFolder = Path.of(properties.getTarget().getEmbeddedDataDir()).toAbsolutePath().getParent();
+        this.workDir = dataFolder.resolve("demo-source");
+        org.springframework.util.FileSystemUtils.deleteRecursively(workDir);
         Certificates ca = Certificates.newAuthority("OriginChain demo CA");
         ca.writeServerFiles(workDir.resolve("tls"), "localhost", "127.0.0.1");
+        this.caPem = ca.caPem();
+        // The CA certificate only (its key never leaves memory): what a verify-full client trusts.
+        this.caFile = dataFolder.resolve("demo-source-ca.pem");
+        Files.writeString(caFile, caPem);
         this.server = EmbeddedPostgresServers.start(workDir.resolve("data"), true, 0, workDir.resolve("tls"),
-                new PasswordAuthentication(true));
+                new PasswordAuthentication(true), false);
         seed(properties.getDemo().getRows());
         authenticator.accept(TENANT, HexFormat.of().formatHex(sha256(token)));
     }
@@ -101,6 +112,17 @@ public class DemoSource implements AutoCloseable {
     @EventListener(ApplicationReadyEvent.class)
     public void printQuickstart() {
         String port = environment.getProperty("local.server.port", environment.getProperty("server.port", "8080"));
+        String verifyFull;
+        try {
+            verifyFull = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(java.util.Map.of(
+                    "source", new java.util.TreeMap<>(java.util.Map.of("host", "localhost", "port", server.getPort(),
+                            "database", "production", "user", "readonly", "password", password,
+                            "sslmode", "verify-full", "sslrootcert", caPem)),
+                    "mappings", java.util.List.of(java.util.Map.of("source_table", "public.orders", "target_schema", "orders",
+                            "primary_key", java.util.List.of("id")))));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
         log.info("""
 
                 Demo ready: a TLS-only source PostgreSQL on localhost:{} holds production.public.orders.
@@ -111,13 +133,37 @@ public class DemoSource implements AutoCloseable {
                   -H "Authorization: Bearer {}" \\
                   -H "Content-Type: application/json" \\
                   -d '{"source": {"host": "localhost", "port": {}, "database": "production", "user": "readonly", "password": "{}", "sslmode": "require"}, "mappings": [{"source_table": "public.orders", "target_schema": "orders", "primary_key": ["id"], "columns": ["id", "customer_id", "amount", "status", "created_at"]}]}'
-                """, server.getPort(), TENANT, port, TENANT, token, server.getPort(), password);
+
+                sslmode=require encrypts without checking who answers. With verify-full the server's certificate is
+                checked against the demo's CA (written to {}; sslrootcert carries it as PEM text):
+
+                curl -X POST "http://localhost:{}/v1/tenants/{}/ingest/postgres/sync" \\
+                  -H "Authorization: Bearer {}" \\
+                  -H "Content-Type: application/json" \\
+                  -d '{}'
+                """, server.getPort(), TENANT, port, TENANT, token, server.getPort(), password, caFile, port, TENANT, token,
+                verifyFull);
+    }
+
+    /** The demo's CA certificate (PEM), as {@code sslrootcert} takes it. */
+    public String caPem() {
+        return caPem;
+    }
+
+    public int port() {
+        return server.getPort();
     }
 
     @Override
     public void close() throws IOException {
-        server.close();
-        org.springframework.util.FileSystemUtils.deleteRecursively(workDir);
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            server.close();
+        } finally {
+            org.springframework.util.FileSystemUtils.deleteRecursively(workDir);
+        }
     }
 
     private static String randomText(SecureRandom random, int bytes) {
