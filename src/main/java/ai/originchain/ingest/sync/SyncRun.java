@@ -102,6 +102,13 @@ public final class SyncRun implements AutoCloseable {
         finishedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     }
 
+    /** Ends a run that failed before its report was made (refused, or aborted before any mapping began). */
+    public void finishIfRunning(boolean success) {
+        if (finishedAt == null) {
+            finish(success);
+        }
+    }
+
     public Map<String, Object> report() {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("sync_id", id);
