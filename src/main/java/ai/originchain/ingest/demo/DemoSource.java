@@ -10,6 +10,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,12 +117,22 @@ public class DemoSource implements AutoCloseable {
         String port = environment.getProperty("local.server.port", environment.getProperty("server.port", "8080"));
         String verifyFull;
         try {
-            verifyFull = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(java.util.Map.of(
-                    "source", new java.util.TreeMap<>(java.util.Map.of("host", "localhost", "port", server.getPort(),
-                            "database", "production", "user", "readonly", "password", password,
-                            "sslmode", "verify-full", "sslrootcert", caPem)),
-                    "mappings", java.util.List.of(java.util.Map.of("source_table", "public.orders", "target_schema", "orders",
-                            "primary_key", java.util.List.of("id")))));
+            Map<String, Object> source = new LinkedHashMap<>();
+            source.put("host", "localhost");
+            source.put("port", server.getPort());
+            source.put("database", "production");
+            source.put("user", "readonly");
+            source.put("password", password);
+            source.put("sslmode", "verify-full");
+            source.put("sslrootcert", caPem);
+            Map<String, Object> mapping = new LinkedHashMap<>();
+            mapping.put("source_table", "public.orders");
+            mapping.put("target_schema", "orders");
+            mapping.put("primary_key", List.of("id"));
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("source", source);
+            body.put("mappings", List.of(mapping));
+            verifyFull = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(body);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
