@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -355,6 +357,23 @@ class KubernetesManifestsTest {
         assertThat(grace).as("terminationGracePeriodSeconds").isInstanceOf(Integer.class);
         assertThat((Integer) grace).as("terminationGracePeriodSeconds").isGreaterThanOrEqualTo(60);
         assertThat(plainEnv(container()).get("SERVER_SHUTDOWN")).as("env SERVER_SHUTDOWN").isEqualTo("graceful");
+    }
+
+    @Test
+    void theDeploymentRunsTheImageTheBuildTagsAndTheReadmeNames() throws IOException {
+        Matcher configured = Pattern.compile("<image>\\s*<name>([^<]+)</name>").matcher(Files.readString(ROOT.resolve("pom.xml")));
+        assertThat(configured.find()).as("pom.xml configures spring-boot-maven-plugin's image name").isTrue();
+        String version = Pattern.compile("<artifactId>postgres-ingest-connector</artifactId>\\s*<version>([^<]+)</version>")
+                .matcher(Files.readString(ROOT.resolve("pom.xml"))).results().findFirst().orElseThrow().group(1);
+        String built = configured.group(1).replace("${project.version}", version);
+        assertThat(container().get("image")).as("k8s/deployment.yaml image").isEqualTo(built);
+        assertThat(Files.readString(ROOT.resolve("README.md"))).as("README names the image").contains("`" + built + "`");
+    }
+
+    @Test
+    void theSecretDescribesManifestPlaceholdersAsManifestsWriteThem() throws IOException {
+        String secret = Files.readString(K8S.resolve("secret.yaml"));
+        assertThat(secret).contains("{{originchain.secrets.").doesNotContain("${originchain.secrets.");
     }
 
     // ---- the generator --------------------------------------------------------------------------------
