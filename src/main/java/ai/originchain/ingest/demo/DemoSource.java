@@ -39,6 +39,9 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  */
 @Component
 @Conditional(NoTargetUrlConfigured.class)
+// After the target store: a second instance on the same data folder fails there, before it could
+// remove the first one's demo folder; and the demo stops first.
+@org.springframework.context.annotation.DependsOn("embeddedTargetServer")
 @ConditionalOnProperty(name = "originchain.demo.enabled", havingValue = "true", matchIfMissing = true)
 public class DemoSource implements AutoCloseable {
 
