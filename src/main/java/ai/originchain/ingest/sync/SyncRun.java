@@ -56,7 +56,15 @@ public final class SyncRun implements AutoCloseable {
         this.trigger = trigger;
         this.fireTime = fireTime;
     }
-    public void snapshot(SourceSnapshot snapshot) { this.snapshot = snapshot; }
+    public void snapshot(SourceSnapshot snapshot) {
+        this.snapshot = snapshot;
+        SyncFailure reason = abortReason;
+        if (reason != null && snapshot != null) {
+            // Aborted while the snapshot was being opened: it is closed when the run is released.
+            snapshot.abort();
+            throw reason;
+        }
+    }
 
     /** A read that must end, at the latest, when the sync does (or at once, when it was aborted). */
     public void closeWhenDone(java.io.Closeable read) {
