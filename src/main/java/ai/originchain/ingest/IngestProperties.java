@@ -36,8 +36,14 @@ public class IngestProperties {
 
     public static class Api {
         private long maxBodyBytes = 1024 * 1024;
+        private int maxConcurrentSyncsPerTenant = 4;
+        private int maxConcurrentSyncs = 16;
         public long getMaxBodyBytes() { return maxBodyBytes; }
         public void setMaxBodyBytes(long maxBodyBytes) { this.maxBodyBytes = maxBodyBytes; }
+        public int getMaxConcurrentSyncsPerTenant() { return maxConcurrentSyncsPerTenant; }
+        public void setMaxConcurrentSyncsPerTenant(int max) { this.maxConcurrentSyncsPerTenant = max; }
+        public int getMaxConcurrentSyncs() { return maxConcurrentSyncs; }
+        public void setMaxConcurrentSyncs(int max) { this.maxConcurrentSyncs = max; }
     }
 
     public static class Sync {

@@ -10,6 +10,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +40,9 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  */
 @Component
 @Conditional(NoTargetUrlConfigured.class)
+// After the target store: a second instance on the same data folder fails there, before it could
+// remove the first one's demo folder; and the demo stops first.
+@org.springframework.context.annotation.DependsOn("embeddedTargetServer")
 @ConditionalOnProperty(name = "originchain.demo.enabled", havingValue = "true", matchIfMissing = true)
 public class DemoSource implements AutoCloseable {
 
@@ -45,6 +51,9 @@ public class DemoSource implements AutoCloseable {
 
     private final EmbeddedPostgres server;
     private final Path workDir;
+    private final Path caFile;
+    private final String caPem;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final String password;
     private final String token;
     private final Environment environment;
@@ -56,11 +65,19 @@ public class DemoSource implements AutoCloseable {
         SecureRandom random = new SecureRandom();
         this.password = randomText(random, 18);
         this.token = randomText(random, 24);
-        this.workDir = Files.createTempDirectory("originchain-demo-source");
+        // Next to the target store's data rather than in /tmp: removed on shutdown, and a folder left
+        // by a killed process (its TLS key included) is removed at the next start.
+        Path dataFolder = Path.of(properties.getTarget().getEmbeddedDataDir()).toAbsolutePath().getParent();
+        this.workDir = dataFolder.resolve("demo-source");
+        org.springframework.util.FileSystemUtils.deleteRecursively(workDir);
         Certificates ca = Certificates.newAuthority("OriginChain demo CA");
         ca.writeServerFiles(workDir.resolve("tls"), "localhost", "127.0.0.1");
+        this.caPem = ca.caPem();
+        // The CA certificate only (its key never leaves memory): what a verify-full client trusts.
+        this.caFile = dataFolder.resolve("demo-source-ca.pem");
+        Files.writeString(caFile, caPem);
         this.server = EmbeddedPostgresServers.start(workDir.resolve("data"), true, 0, workDir.resolve("tls"),
-                new PasswordAuthentication(true));
+                new PasswordAuthentication(true), false);
         seed(properties.getDemo().getRows());
         // Loopback stays denied to tenants; only this throwaway source's exact endpoint is let through.
         egress.allowEndpoint("localhost", server.getPort());
@@ -105,6 +122,27 @@ public class DemoSource implements AutoCloseable {
     @EventListener(ApplicationReadyEvent.class)
     public void printQuickstart() {
         String port = environment.getProperty("local.server.port", environment.getProperty("server.port", "8080"));
+        String verifyFull;
+        try {
+            Map<String, Object> source = new LinkedHashMap<>();
+            source.put("host", "localhost");
+            source.put("port", server.getPort());
+            source.put("database", "production");
+            source.put("user", "readonly");
+            source.put("password", password);
+            source.put("sslmode", "verify-full");
+            source.put("sslrootcert", caPem);
+            Map<String, Object> mapping = new LinkedHashMap<>();
+            mapping.put("source_table", "public.orders");
+            mapping.put("target_schema", "orders");
+            mapping.put("primary_key", List.of("id"));
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("source", source);
+            body.put("mappings", List.of(mapping));
+            verifyFull = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(body);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
         log.info("""
 
                 Demo ready: a TLS-only source PostgreSQL on localhost:{} holds production.public.orders.
@@ -115,13 +153,37 @@ public class DemoSource implements AutoCloseable {
                   -H "Authorization: Bearer {}" \\
                   -H "Content-Type: application/json" \\
                   -d '{"source": {"host": "localhost", "port": {}, "database": "production", "user": "readonly", "password": "{}", "sslmode": "require"}, "mappings": [{"source_table": "public.orders", "target_schema": "orders", "primary_key": ["id"], "columns": ["id", "customer_id", "amount", "status", "created_at"]}]}'
-                """, server.getPort(), TENANT, port, TENANT, token, server.getPort(), password);
+
+                sslmode=require encrypts without checking who answers. With verify-full the server's certificate is
+                checked against the demo's CA (written to {}; sslrootcert carries it as PEM text):
+
+                curl -X POST "http://localhost:{}/v1/tenants/{}/ingest/postgres/sync" \\
+                  -H "Authorization: Bearer {}" \\
+                  -H "Content-Type: application/json" \\
+                  -d '{}'
+                """, server.getPort(), TENANT, port, TENANT, token, server.getPort(), password, caFile, port, TENANT, token,
+                verifyFull);
+    }
+
+    /** The demo's CA certificate (PEM), as {@code sslrootcert} takes it. */
+    public String caPem() {
+        return caPem;
+    }
+
+    public int port() {
+        return server.getPort();
     }
 
     @Override
     public void close() throws IOException {
-        server.close();
-        org.springframework.util.FileSystemUtils.deleteRecursively(workDir);
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            server.close();
+        } finally {
+            org.springframework.util.FileSystemUtils.deleteRecursively(workDir);
+        }
     }
 
     private static String randomText(SecureRandom random, int bytes) {

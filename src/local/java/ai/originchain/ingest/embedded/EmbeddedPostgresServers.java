@@ -23,7 +23,26 @@ public final class EmbeddedPostgresServers {
     /** As above; {@code hba}, when not null, rewrites pg_hba.conf after initdb (see {@link PasswordAuthentication}). */
     public static EmbeddedPostgres start(Path dataDir, boolean clean, int port, Path tlsDir,
                                          java.util.function.Consumer<java.io.File> hba) throws IOException {
+        return start(dataDir, clean, port, tlsDir, hba, true);
+    }
+
+    /**
+     * As above; {@code shutdownHook} false for a server its owner closes (a Spring bean): zonky's own
+     * JVM shutdown hook would stop it while the application still shuts down and uses it.
+     */
+    public static EmbeddedPostgres start(Path dataDir, boolean clean, int port, Path tlsDir,
+                                         java.util.function.Consumer<java.io.File> hba, boolean shutdownHook)
+            throws IOException {
+        return start(dataDir, clean, port, tlsDir, hba, shutdownHook, more -> { });
+    }
+
+    /** As above; {@code more} adds builder settings (initdb options, connection properties). */
+    public static EmbeddedPostgres start(Path dataDir, boolean clean, int port, Path tlsDir,
+                                         java.util.function.Consumer<java.io.File> hba, boolean shutdownHook,
+                                         java.util.function.Consumer<EmbeddedPostgres.Builder> more)
+            throws IOException {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                .setRegisterShutdownHook(shutdownHook)
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(clean)
                 .setPGStartupWait(Duration.ofSeconds(60))
@@ -42,6 +61,7 @@ public final class EmbeddedPostgresServers {
         if (hba != null) {
             builder.setDataDirectoryCustomizer(hba);
         }
+        more.accept(builder);
         return builder.start();
     }
 }

@@ -15,12 +15,13 @@ import org.springframework.context.annotation.Configuration;
 import com.zaxxer.hikari.HikariDataSource;
 
 import ai.originchain.ingest.IngestProperties;
-import ai.originchain.ingest.embedded.EmbeddedPostgresServers;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import ai.originchain.ingest.embedded.PasswordProtectedServer;
 
 /**
  * The target store when the operator named none ({@code spring.datasource.url} unset): an embedded
- * PostgreSQL whose data stays in {@code originchain.target.embedded-data-dir} across restarts.
+ * PostgreSQL whose data stays in {@code originchain.target.embedded-data-dir} across restarts,
+ * listening on loopback only, its superuser guarded by a generated password kept in that folder.
+ * Its bean is destroyed after everything that uses the data source, so it stops last.
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(NoTargetUrlConfigured.class)
@@ -28,20 +29,22 @@ public class EmbeddedTargetStore {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedTargetStore.class);
 
-    @Bean(destroyMethod = "close")
-    EmbeddedPostgres embeddedTargetServer(IngestProperties properties) throws IOException {
+    @Bean
+    PasswordProtectedServer embeddedTargetServer(IngestProperties properties) throws IOException {
         Path dataDir = Path.of(properties.getTarget().getEmbeddedDataDir()).toAbsolutePath();
-        EmbeddedPostgres server = EmbeddedPostgresServers.start(dataDir, false, properties.getTarget().getEmbeddedPort(), null);
-        log.info("Embedded target store: PostgreSQL on localhost:{}, data in {}", server.getPort(), dataDir);
+        PasswordProtectedServer server = PasswordProtectedServer.start(dataDir, properties.getTarget().getEmbeddedPort());
+        log.info("Embedded target store: PostgreSQL on localhost:{}, data in {}, password in {}", server.server().getPort(),
+                dataDir, dataDir.resolve(PasswordProtectedServer.PASSWORD_FILE));
         return server;
     }
 
     @Bean
     @ConfigurationProperties("spring.datasource.hikari")
-    DataSource dataSource(EmbeddedPostgres embeddedTargetServer) {
+    DataSource dataSource(PasswordProtectedServer embeddedTargetServer) {
         HikariDataSource dataSource = new HikariDataSource();
-        dataSource.setJdbcUrl(embeddedTargetServer.getJdbcUrl("postgres", "postgres"));
-        dataSource.setUsername("postgres");
+        dataSource.setJdbcUrl(embeddedTargetServer.server().getJdbcUrl(PasswordProtectedServer.USER, "postgres"));
+        dataSource.setUsername(PasswordProtectedServer.USER);
+        dataSource.setPassword(embeddedTargetServer.password());
         return dataSource;
     }
 }

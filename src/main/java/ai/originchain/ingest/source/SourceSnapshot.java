@@ -153,6 +153,20 @@ public final class SourceSnapshot implements AutoCloseable {
         closeQuietly(coordinator);
     }
 
+    /** Drops the coordinating connection from another thread, without waiting for a statement it runs. */
+    public void abort() {
+        abort(coordinator);
+    }
+
+    /** Closes the connection's socket at once; pgjdbc's close would wait for the statement it runs. */
+    static void abort(Connection connection) {
+        try {
+            connection.unwrap(org.postgresql.jdbc.PgConnection.class).abort(Runnable::run);
+        } catch (SQLException | RuntimeException ignored) {
+            // Already closed or broken: nothing left to cut off.
+        }
+    }
+
     static void closeQuietly(Connection connection) {
         try {
             if (!connection.isClosed()) {

@@ -74,6 +74,11 @@ public final class TableReader implements RowSource {
     }
 
     @Override
+    public void abort() {
+        SourceSnapshot.abort(connection);
+    }
+
+    @Override
     public void close() {
         if (copy.isActive()) {
             // Closed before the end: pgjdbc cannot bring a half-read COPY OUT back to a usable state (its

@@ -11,4 +11,11 @@ public interface RowSource extends java.io.Closeable {
     /** Ends the read and releases its connection; safe to call more than once. */
     @Override
     void close();
+
+    /**
+     * Cuts the read off from another thread without waiting for it (its reader then fails); a read
+     * that holds no connection of its own does nothing.
+     */
+    default void abort() {
+    }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.source.SourceSnapshot;
 import ai.originchain.ingest.store.TargetLease;
 
@@ -27,8 +28,9 @@ public final class SyncRun implements AutoCloseable {
     private String trigger = "api";
     private Instant fireTime;
     private TargetLease lease;
-    private SourceSnapshot snapshot;
+    private volatile SourceSnapshot snapshot;
     private final List<java.io.Closeable> openReads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile SyncFailure abortReason;
 
     public SyncRun(String tenant, SyncManifest manifest) {
         this.tenant = tenant;
@@ -54,16 +56,65 @@ public final class SyncRun implements AutoCloseable {
         this.trigger = trigger;
         this.fireTime = fireTime;
     }
-    public void snapshot(SourceSnapshot snapshot) { this.snapshot = snapshot; }
+    public void snapshot(SourceSnapshot snapshot) {
+        this.snapshot = snapshot;
+        SyncFailure reason = abortReason;
+        if (reason != null && snapshot != null) {
+            // Aborted while the snapshot was being opened: it is closed when the run is released.
+            snapshot.abort();
+            throw reason;
+        }
+    }
 
-    /** A read that must end, at the latest, when the sync does. */
+    /** A read that must end, at the latest, when the sync does (or at once, when it was aborted). */
     public void closeWhenDone(java.io.Closeable read) {
         openReads.add(read);
+        SyncFailure reason = abortReason;
+        if (reason != null) {
+            abortReads();
+            throw reason;
+        }
+    }
+
+    /**
+     * Stops the sync from another thread: its open source reads and snapshot are cut off, so the
+     * sync fails at once and ends with {@code reason} (what its caller and the run history see).
+     */
+    public void abort(SyncFailure reason) {
+        if (finishedAt != null || abortReason != null) {
+            return;
+        }
+        abortReason = reason;
+        abortReads();
+    }
+
+    /** Why the sync was aborted, or null when it was not. */
+    public SyncFailure abortReason() {
+        return abortReason;
+    }
+
+    private void abortReads() {
+        for (java.io.Closeable read : openReads) {
+            if (read instanceof RowSource source) {
+                source.abort();
+            }
+        }
+        SourceSnapshot current = snapshot;
+        if (current != null) {
+            current.abort();
+        }
     }
 
     public void finish(boolean success) {
         failed = !success;
         finishedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    /** Ends a run that failed before its report was made (refused, or aborted before any mapping began). */
+    public void finishIfRunning(boolean success) {
+        if (finishedAt == null) {
+            finish(success);
+        }
     }
 
     public Map<String, Object> report() {

@@ -67,6 +67,7 @@ public class SyncSteps {
         if (run != null) {
             run.close();
             Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+            run.finishIfRunning(status != null && status == 200);
             history.recordRun(run, status == null ? 500 : status);
         }
     }

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -374,6 +376,7 @@ class KubernetesManifestsTest {
                 .replace("${project.artifactId}", text.apply("/project/artifactId"))
                 .replace("${project.version}", text.apply("/project/version"));
         assertThat(container().get("image")).as("the Deployment's image is pom.xml's image.name").isEqualTo(image);
+        assertThat(Files.readString(ROOT.resolve("README.md"))).as("README names the image").contains("`" + image + "`");
 
         String jibUser = text.apply("//plugin[artifactId='jib-maven-plugin']/configuration/container/user");
         Map<String, Object> podSc = optionalMap(podSpec(), "securityContext");
@@ -385,6 +388,12 @@ class KubernetesManifestsTest {
         String workdir = text.apply("//plugin[artifactId='jib-maven-plugin']/configuration/container/workingDirectory");
         assertThat(mountsByPath()).as("jib's workingDirectory is where application.yaml is mounted")
                 .containsKey(workdir + "/application.yaml");
+    }
+
+    @Test
+    void theSecretDescribesManifestPlaceholdersAsManifestsWriteThem() throws IOException {
+        String secret = Files.readString(K8S.resolve("secret.yaml"));
+        assertThat(secret).contains("{{originchain.secrets.").doesNotContain("${originchain.secrets.");
     }
 
     // ---- the generator --------------------------------------------------------------------------------
