@@ -66,7 +66,8 @@ class SyncLifecycleTest {
                 "--originchain.tenants.initech.token-sha256=" + ConnectorTest.sha256(INITECH_TOKEN),
                 "--originchain.api.max-concurrent-syncs-per-tenant=1",
                 "--originchain.api.max-concurrent-syncs=2",
-                "--spring.lifecycle.timeout-per-shutdown-phase=8s");
+                "--spring.lifecycle.timeout-per-shutdown-phase=8s",
+                "--originchain.source.denied-networks=" + TestDatabases.DENIED_NETWORKS_BUT_LOOPBACK);
         port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
     }
 

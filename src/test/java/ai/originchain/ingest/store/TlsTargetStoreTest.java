@@ -82,6 +82,7 @@ class TlsTargetStoreTest {
                                     + caFile,
                             "--spring.datasource.username=postgres",
                             "--spring.datasource.password=" + TARGET_PASSWORD,
+                            "--originchain.source.denied-networks=" + TestDatabases.DENIED_NETWORKS_BUT_LOOPBACK,
                             "--originchain.tenants.acme.token-sha256=" + ConnectorTest.sha256(ConnectorTest.ACME_TOKEN));
             try {
                 int httpPort = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
