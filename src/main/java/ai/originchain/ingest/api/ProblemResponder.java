@@ -30,12 +30,13 @@ public class ProblemResponder {
 
     public void respond(Exchange exchange) throws JsonProcessingException {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        ApiProblem problem = apiProblemIn(caught);
+        SyncRun run = exchange.getProperty(SyncSteps.RUN, SyncRun.class);
+        // A sync stopped from outside (cancel, shutdown) ends with that reason, whatever its steps then threw.
+        ApiProblem problem = run != null && run.abortReason() != null ? ApiProblem.from(run.abortReason()) : apiProblemIn(caught);
         if (problem == null) {
             problem = unexpected(caught);
         }
         Map<String, Object> body = body(problem);
-        SyncRun run = exchange.getProperty(SyncSteps.RUN, SyncRun.class);
         if (run != null && run.anyMappingStarted()) {
             run.failMappings(problem.getMessage());
             run.finish(false);

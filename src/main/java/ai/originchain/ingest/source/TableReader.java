@@ -73,6 +73,16 @@ public final class TableReader implements RowSource {
         return rows;
     }
 
+    /** Drops the connection at once (pgjdbc's abort takes no lock the reading thread holds); close still follows. */
+    @Override
+    public void abort() {
+        try {
+            connection.unwrap(PgConnection.class).abort(Runnable::run);
+        } catch (SQLException | RuntimeException ignored) {
+            // Already gone.
+        }
+    }
+
     @Override
     public void close() {
         if (copy.isActive()) {

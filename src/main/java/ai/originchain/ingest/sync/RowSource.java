@@ -11,4 +11,12 @@ public interface RowSource extends java.io.Closeable {
     /** Ends the read and releases its connection; safe to call more than once. */
     @Override
     void close();
+
+    /**
+     * Ends the read from another thread, even while the reading thread waits for the server: the
+     * reading thread then fails. Closing would wait for the reading thread instead.
+     */
+    default void abort() {
+        close();
+    }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.source.SourceSnapshot;
 import ai.originchain.ingest.store.TargetLease;
 
@@ -24,6 +25,8 @@ public final class SyncRun implements AutoCloseable {
     private final List<MappingJob> jobs = new ArrayList<>();
     private volatile Instant finishedAt;
     private volatile boolean failed;
+    private volatile SyncFailure abortReason;
+    private volatile String endedAs;
     private String trigger = "api";
     private Instant fireTime;
     private TargetLease lease;
@@ -66,14 +69,63 @@ public final class SyncRun implements AutoCloseable {
         finishedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     }
 
+    /**
+     * Stops the sync from outside (a cancel, a shutdown): no further batch is started, the open reads
+     * are closed, and the sync ends with {@code reason}; batches being written commit or roll back.
+     * Does nothing once the sync has ended or was already aborted.
+     */
+    public void abort(SyncFailure reason) {
+        synchronized (this) {
+            if (abortReason != null || endedAs != null) {
+                return;
+            }
+            abortReason = reason;
+        }
+        for (MappingJob job : jobs) {
+            job.stopWrites();
+        }
+        // Aborted, not closed: a reading thread may be waiting for the source; it fails and the chain ends.
+        for (java.io.Closeable read : openReads) {
+            if (read instanceof RowSource rows) {
+                rows.abort();
+            }
+        }
+    }
+
+    /** Why the sync was aborted, or null. */
+    public SyncFailure abortReason() { return abortReason; }
+
+    /** Throws the abort's reason once the sync was aborted, so the chain ends with it. */
+    public void throwIfAborted() {
+        SyncFailure reason = abortReason;
+        if (reason != null) {
+            throw reason;
+        }
+    }
+
+    /** The run's final status ({@code succeeded}, {@code failed}, {@code cancelled}, {@code skipped}), set once it ended. */
+    public void ended(String status) {
+        if (finishedAt == null) {
+            finishedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        }
+        endedAs = status;
+    }
+
+    public boolean isRunning() { return endedAs == null; }
+
+    public Instant startedAt() { return startedAt; }
+
     public Map<String, Object> report() {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("sync_id", id);
         json.put("tenant", tenant);
         json.put("trigger", trigger);
-        json.put("status", failed ? "failed" : finishedAt == null ? "running" : "succeeded");
+        json.put("status", endedAs != null ? endedAs : failed ? "failed" : finishedAt == null ? "running" : "succeeded");
         json.put("started_at", startedAt.toString());
         json.put("finished_at", finishedAt == null ? null : finishedAt.toString());
+        if (fireTime != null) {
+            json.put("scheduled_at", fireTime.toString());
+        }
         json.put("mappings", jobs.stream().map(j -> j.report().toJson()).toList());
         return json;
     }
@@ -92,12 +144,7 @@ public final class SyncRun implements AutoCloseable {
         return jobs.stream().anyMatch(j -> j.report().status() != MappingReport.Status.PENDING);
     }
 
-    /** Releases the source snapshot and the target locks, and wipes the password. */
-    @Override
-    public void close() {
-        for (MappingJob job : jobs) {
-            job.abortAndAwaitWriters(WRITER_DRAIN_MILLIS);
-        }
+    private void closeOpenReads() {
         for (java.io.Closeable read : openReads) {
             try {
                 read.close();
@@ -106,6 +153,15 @@ public final class SyncRun implements AutoCloseable {
             }
         }
         openReads.clear();
+    }
+
+    /** Releases the source snapshot and the target locks, and wipes the password. */
+    @Override
+    public void close() {
+        for (MappingJob job : jobs) {
+            job.abortAndAwaitWriters(WRITER_DRAIN_MILLIS);
+        }
+        closeOpenReads();
         try {
             if (snapshot != null) {
                 snapshot.close();

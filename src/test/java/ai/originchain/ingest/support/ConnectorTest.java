@@ -53,6 +53,10 @@ public abstract class ConnectorTest {
         registry.add("originchain.tenants.acme.token-sha256", () -> sha256(ACME_TOKEN) + "," + sha256(ACME_ROTATED_TOKEN));
         registry.add("originchain.tenants.globex.token-sha256", () -> sha256(GLOBEX_TOKEN));
         registry.add("originchain.sync.batch-rows", () -> "1000");
+        // The runs tests: abandoned runs swept within a second, progress written often, a small background pool.
+        registry.add("originchain.history.sweep-interval", () -> "1s");
+        registry.add("originchain.history.progress-interval", () -> "1s");
+        registry.add("originchain.api.async-pool-size", () -> "2");
     }
 
     public static String sha256(String text) {
