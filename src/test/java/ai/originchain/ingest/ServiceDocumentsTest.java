@@ -58,7 +58,13 @@ class ServiceDocumentsTest extends ConnectorTest {
         assertThat(after).containsPattern("(?m)^originchain_syncs_active(\\{[^}]*})? 0\\.0$");
         // Camel's route metrics and the JVM's are in the same registry.
         assertThat(after).containsPattern("(?m)^camel_exchanges_total\\{.*routeId=\"run-sync\".*}");
+        assertThat(after).containsPattern("(?m)^camel_route_policy_seconds_count\\{.*routeId=\"run-sync\".*}");
+        assertThat(after).containsPattern("(?m)^camel_exchanges_failed_total\\{");
+        assertThat(after).containsPattern("(?m)^camel_exchanges_inflight\\{");
         assertThat(after).containsPattern("(?m)^jvm_memory_used_bytes\\{");
+        assertThat(after).containsPattern("(?m)^jvm_gc_pause_seconds_count\\{");
+        assertThat(after).containsPattern("(?m)^hikaricp_connections_active\\{.*pool=\"target-store\".*}");
+        assertThat(after).containsPattern("(?m)^http_server_requests_seconds_count\\{");
     }
 
     @Test
