@@ -101,7 +101,11 @@ public class SyncHistory {
                     return rs.next() && rs.getBoolean(1);
                 }
             } catch (SQLException | JsonProcessingException e) {
+                // The session may be gone, and its lock with it: the end of the run is written on a fresh one.
                 log.warn("could not record the progress of sync {} in the run history: {}", run.id(), e.getMessage());
+                if (sessions.remove(run.id(), session)) {
+                    closeQuietly(session);
+                }
                 return false;
             }
         }
