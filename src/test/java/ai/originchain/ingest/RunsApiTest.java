@@ -218,15 +218,15 @@ class RunsApiTest extends ConnectorTest {
     void aRunningRowWhoseInstanceDiedIsMarkedAbandonedAndALiveOneIsNot() throws Exception {
         String dead = UUID.randomUUID().toString();
         String alive = UUID.randomUUID().toString();
-        for (String id : List.of(dead, alive)) {
-            TestDatabases.execute(target(), "INSERT INTO originchain.sync_runs (sync_id, tenant, trigger, instance, status, started_at, report) "
-                    + "VALUES ('" + id + "', 'acme', 'api', 'some-other-instance', 'running', now(), "
-                    + "jsonb_build_object('sync_id', '" + id + "', 'tenant', 'acme', 'trigger', 'api', 'status', 'running', "
-                    + "'started_at', now()::text, 'finished_at', null, 'mappings', '[]'::jsonb))");
-        }
-        // The "alive" run's instance holds its run lock, as a running instance's session does.
+        // The "alive" run's instance holds its run lock from before its row exists, as a running instance's session does.
         try (Connection aliveSession = dbs.targetStore().getConnection(); Statement st = aliveSession.createStatement()) {
             st.execute("SELECT pg_advisory_lock(hashtextextended('originchain.run:" + alive + "', 0))");
+            for (String id : List.of(dead, alive)) {
+                TestDatabases.execute(target(), "INSERT INTO originchain.sync_runs (sync_id, tenant, trigger, instance, status, started_at, report) "
+                        + "VALUES ('" + id + "', 'acme', 'api', 'some-other-instance', 'running', now(), "
+                        + "jsonb_build_object('sync_id', '" + id + "', 'tenant', 'acme', 'trigger', 'api', 'status', 'running', "
+                        + "'started_at', now()::text, 'finished_at', null, 'mappings', '[]'::jsonb))");
+            }
 
             JsonNode abandoned = awaitStatus("acme", ACME_TOKEN, dead, "abandoned");
 
