@@ -18,6 +18,7 @@ public class IngestProperties {
     private final Source source = new Source();
     private final Target target = new Target();
     private final Demo demo = new Demo();
+    private final History history = new History();
 
     public Map<String, Tenant> getTenants() { return tenants; }
     public void setTenants(Map<String, Tenant> tenants) { this.tenants = tenants; }
@@ -26,6 +27,7 @@ public class IngestProperties {
     public Source getSource() { return source; }
     public Target getTarget() { return target; }
     public Demo getDemo() { return demo; }
+    public History getHistory() { return history; }
 
     public static class Tenant {
         /** Comma-separated lowercase hex SHA-256 digests of the tokens accepted for this tenant. */
@@ -44,6 +46,10 @@ public class IngestProperties {
         public void setMaxConcurrentSyncsPerTenant(int max) { this.maxConcurrentSyncsPerTenant = max; }
         public int getMaxConcurrentSyncs() { return maxConcurrentSyncs; }
         public void setMaxConcurrentSyncs(int max) { this.maxConcurrentSyncs = max; }
+        /** Async syncs ({@code Prefer: respond-async}) running at once on this instance; 429 beyond. */
+        private int asyncPoolSize = 16;
+        public int getAsyncPoolSize() { return asyncPoolSize; }
+        public void setAsyncPoolSize(int asyncPoolSize) { this.asyncPoolSize = asyncPoolSize; }
     }
 
     public static class Sync {
@@ -103,6 +109,22 @@ public class IngestProperties {
         public void setEmbeddedDataDir(String embeddedDataDir) { this.embeddedDataDir = embeddedDataDir; }
         public int getEmbeddedPort() { return embeddedPort; }
         public void setEmbeddedPort(int embeddedPort) { this.embeddedPort = embeddedPort; }
+    }
+
+    /** The run history: retention, and how often progress is written and dead instances' runs are swept. */
+    public static class History {
+        private Duration retention = Duration.ofDays(90);
+        private String purgeCron = "0 17 3 * * ?";
+        private Duration progressInterval = Duration.ofSeconds(5);
+        private Duration sweepInterval = Duration.ofSeconds(30);
+        public Duration getRetention() { return retention; }
+        public void setRetention(Duration retention) { this.retention = retention; }
+        public String getPurgeCron() { return purgeCron; }
+        public void setPurgeCron(String purgeCron) { this.purgeCron = purgeCron; }
+        public Duration getProgressInterval() { return progressInterval; }
+        public void setProgressInterval(Duration progressInterval) { this.progressInterval = progressInterval; }
+        public Duration getSweepInterval() { return sweepInterval; }
+        public void setSweepInterval(Duration sweepInterval) { this.sweepInterval = sweepInterval; }
     }
 
     public static class Demo {

@@ -94,8 +94,12 @@ public class ProblemResponder {
 
     private static ApiProblem unexpected(Throwable caught) {
         // The class name only: a message could carry anything, and this one is a bug of ours.
-        log.error("Unexpected failure while handling a sync request: {}",
-                caught == null ? "unknown" : caught.getClass().getName());
+        Throwable root = caught;
+        while (root != null && root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        log.error("Unexpected failure while handling a sync request: {} (root cause {})",
+                caught == null ? "unknown" : caught.getClass().getName(), root == null ? "unknown" : root.getClass().getName());
         return new ApiProblem(500, "internal-error", "Internal error",
                 "the service failed unexpectedly; the failure was logged", List.of());
     }

@@ -79,6 +79,18 @@ public class SyncFailure extends RuntimeException {
         return new SyncFailure(Kind.TARGET_UNAVAILABLE, detail);
     }
 
+    public static SyncFailure cancelled(String detail) {
+        return new SyncFailure(Kind.CANCELLED, detail);
+    }
+
+    public static SyncFailure notFound(String detail) {
+        return new SyncFailure(Kind.NOT_FOUND, detail);
+    }
+
+    public static SyncFailure stateConflict(String detail) {
+        return new SyncFailure(Kind.STATE_CONFLICT, detail);
+    }
+
     public static SyncFailure shuttingDown() {
         return new SyncFailure(Kind.SHUTTING_DOWN, "the service is shutting down; retry on another instance");
     }

@@ -1,11 +1,5 @@
 package ai.originchain.ingest.schedule;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Properties;
 
 import javax.sql.DataSource;
@@ -15,13 +9,14 @@ import org.apache.camel.component.quartz.QuartzComponent;
 import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.quartz.Scheduler;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.quartz.SchedulerFactoryBean;
 
 /**
  * {@code originchain.scheduler.clustered=true}: quartz keeps its jobs and triggers in the target
- * store (schema {@code originchain}, tables {@code qrtz_*}), clustered, so however many instances
+ * store (schema {@code originchain}, tables {@code qrtz_*}, made by the Flyway migrations), clustered, so however many instances
  * run, each trigger fires on one of them once. Off (the default), camel-quartz keeps them in memory.
  */
 @Configuration(proxyBeanMethods = false)
@@ -30,9 +25,10 @@ public class ClusteredScheduler {
 
     static final String TABLE_PREFIX = "originchain.qrtz_";
 
+    /** Its tables are created by the metadata schema's migrations (db/migration), which run first. */
     @Bean
-    SchedulerFactoryBean clusteredQuartz(DataSource target) throws SQLException, IOException {
-        createTablesIfMissing(target);
+    @DependsOnDatabaseInitialization
+    SchedulerFactoryBean clusteredQuartz(DataSource target) {
         Properties quartz = new Properties();
         quartz.setProperty("org.quartz.scheduler.instanceName", "originchain-ingest");
         quartz.setProperty("org.quartz.scheduler.instanceId", "AUTO");
@@ -67,32 +63,5 @@ public class ClusteredScheduler {
                 // Nothing to do once started.
             }
         };
-    }
-
-    /** Quartz's own PostgreSQL DDL, in the service's metadata schema, created once under a lock. */
-    static void createTablesIfMissing(DataSource target) throws SQLException, IOException {
-        String ddl;
-        try (InputStream in = Scheduler.class.getResourceAsStream("/org/quartz/impl/jdbcjobstore/tables_postgres.sql")) {
-            ddl = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        ddl = ddl.replaceAll("(?m)^DROP TABLE.*$", "").replaceAll("(?m)^--.*$", "").replaceAll("(?i)\\bCOMMIT;", "")
-                .replaceAll("\\bQRTZ_", "originchain.QRTZ_");
-        try (Connection connection = target.getConnection(); Statement st = connection.createStatement()) {
-            connection.setAutoCommit(true);
-            st.execute("SELECT pg_catalog.pg_advisory_lock(pg_catalog.hashtextextended('originchain.metadata', 0))");
-            try {
-                st.execute("CREATE SCHEMA IF NOT EXISTS originchain");
-                boolean exists;
-                try (var rs = st.executeQuery("SELECT to_regclass('originchain.qrtz_job_details') IS NOT NULL")) {
-                    rs.next();
-                    exists = rs.getBoolean(1);
-                }
-                if (!exists) {
-                    st.execute(ddl);
-                }
-            } finally {
-                st.execute("SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtextextended('originchain.metadata', 0))");
-            }
-        }
     }
 }

@@ -73,6 +73,7 @@ public final class TableReader implements RowSource {
         return rows;
     }
 
+    /** Drops the connection at once (pgjdbc's abort takes no lock the reading thread holds); close still follows. */
     @Override
     public void abort() {
         SourceSnapshot.abort(connection);

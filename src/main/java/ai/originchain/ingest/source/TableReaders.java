@@ -16,9 +16,13 @@ import ai.originchain.ingest.sync.SourceErrors;
 public class TableReaders {
 
     public RowSource open(MappingJob job) {
+        job.run().throwIfAborted();
+        job.report().estimatedRows(job.sourceTable().estimatedRows());
         try {
             TableReader reader = TableReader.open(job.run().snapshot(), job.sourceTable(), job.keyOrder());
             job.run().closeWhenDone(reader);
+            // An abort that came while the read opened has not closed it: end here.
+            job.run().throwIfAborted();
             return reader;
         } catch (SQLException e) {
             throw SourceErrors.duringRead(job, e);

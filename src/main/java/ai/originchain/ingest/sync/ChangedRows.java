@@ -168,6 +168,15 @@ public final class ChangedRows implements RowSource {
     }
 
     @Override
+    public void abort() {
+        try {
+            target.abort();
+        } finally {
+            source.abort();
+        }
+    }
+
+    @Override
     public void close() {
         try {
             target.close();

@@ -65,6 +65,11 @@ public final class MappingJob {
         notifyAll();
     }
 
+    /** Stops further batches; those being written go on to commit or roll back. */
+    public synchronized void stopWrites() {
+        aborted = true;
+    }
+
     /**
      * Stops further batches and waits for those being written to commit or roll back, so a report
      * of a failed sync counts exactly what the target holds.

@@ -15,6 +15,8 @@ public final class MappingReport {
     private final AtomicLong rowsRead = new AtomicLong();
     private final AtomicLong rowsWritten = new AtomicLong();
     private final AtomicLong rowsChanged = new AtomicLong();
+    private final AtomicLong bytesRead = new AtomicLong();
+    private volatile long estimatedRows = -1;
     private final List<String> warnings = new ArrayList<>();
     private final List<String> schemaChanges = new ArrayList<>();
     private volatile Status status = Status.PENDING;
@@ -39,6 +41,15 @@ public final class MappingReport {
     }
 
     public void addRowsRead(long n) { rowsRead.addAndGet(n); }
+
+    /** Rows and their COPY text bytes read from the source. */
+    public void addRowsRead(long n, long bytes) {
+        rowsRead.addAndGet(n);
+        bytesRead.addAndGet(bytes);
+    }
+
+    /** The source's estimate of the table's rows ({@code pg_class.reltuples}), for the ETA; -1 when unknown. */
+    public void estimatedRows(long estimate) { estimatedRows = estimate; }
 
     public void addWritten(long written, long changed) {
         rowsWritten.addAndGet(written);
@@ -85,7 +96,16 @@ public final class MappingReport {
         json.put("rows_written", rowsWritten.get());
         json.put("rows_changed", rowsChanged.get());
         json.put("schema_created", schemaCreated);
-        json.put("duration_ms", status == Status.RUNNING ? elapsedMs() : durationMs);
+        long ms = status == Status.RUNNING ? elapsedMs() : durationMs;
+        json.put("duration_ms", ms);
+        long read = rowsRead.get();
+        json.put("bytes_read", bytesRead.get());
+        double rate = ms > 0 ? read * 1000.0 / ms : 0;
+        json.put("rows_per_second", Math.round(rate));
+        if (status == Status.RUNNING) {
+            json.put("estimated_rows", estimatedRows < 0 ? null : estimatedRows);
+            json.put("eta_seconds", estimatedRows < 0 || rate <= 0 ? null : Math.round(Math.max(0, estimatedRows - read) / rate));
+        }
         json.put("schema_changes", List.copyOf(schemaChanges));
         json.put("warnings", List.copyOf(warnings));
         if (error != null) {

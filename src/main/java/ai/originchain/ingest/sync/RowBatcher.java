@@ -65,6 +65,7 @@ public final class RowBatcher implements Iterator<RowBatch>, java.io.Closeable {
         int used = 0;
         int length = 0;
         int rows = 0;
+        job.run().throwIfAborted();
         try {
             while (rows < batchRows) {
                 byte[] row = pendingRow != null ? pendingRow : reader.nextRow();
@@ -97,7 +98,7 @@ public final class RowBatcher implements Iterator<RowBatch>, java.io.Closeable {
         if (rows == 0) {
             return null;
         }
-        job.report().addRowsRead(rows);
+        job.report().addRowsRead(rows, length);
         logProgress();
         return new RowBatch(job, chunks, length, rows);
     }

@@ -13,8 +13,9 @@ public interface RowSource extends java.io.Closeable {
     void close();
 
     /**
-     * Cuts the read off from another thread without waiting for it (its reader then fails); a read
-     * that holds no connection of its own does nothing.
+     * Cuts the read off from another thread without waiting for it, even while the reading thread
+     * waits for the server (that thread then fails); a read that holds no connection of its own does
+     * nothing. Closing would wait for the reading thread instead.
      */
     default void abort() {
     }

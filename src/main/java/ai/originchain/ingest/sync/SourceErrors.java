@@ -32,6 +32,12 @@ public final class SourceErrors {
     }
 
     public static SyncFailure duringRead(MappingJob job, SQLException e) {
+        SyncFailure aborted = job.run().abortReason();
+        if (aborted != null) {
+            // The read failed because the abort closed it: the abort's reason is the real one.
+            job.report().failed(aborted.getMessage());
+            return aborted;
+        }
         String reason = "reading " + job.mapping().sourceTableName() + " failed: " + reason(job.run(), e);
         job.report().failed(reason);
         return SyncFailure.sourceFailed("the source failed during the sync: " + reason);

@@ -39,6 +39,11 @@ public class SyncAdmission {
     }
 
     public synchronized void admit(@ExchangeProperty(SyncSteps.RUN) SyncRun run, Exchange exchange) {
+        if (running.contains(run)) {
+            // Admitted already, in the caller's thread, before it went on in the background.
+            exchange.setProperty(ADMITTED, Boolean.TRUE);
+            return;
+        }
         if (closed) {
             throw SyncFailure.shuttingDown();
         }

@@ -25,12 +25,13 @@ public final class SyncRun implements AutoCloseable {
     private final List<MappingJob> jobs = new ArrayList<>();
     private volatile Instant finishedAt;
     private volatile boolean failed;
+    private volatile SyncFailure abortReason;
+    private volatile String endedAs;
     private String trigger = "api";
     private Instant fireTime;
     private TargetLease lease;
     private volatile SourceSnapshot snapshot;
     private final List<java.io.Closeable> openReads = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private volatile SyncFailure abortReason;
 
     public SyncRun(String tenant, SyncManifest manifest) {
         this.tenant = tenant;
@@ -77,20 +78,35 @@ public final class SyncRun implements AutoCloseable {
     }
 
     /**
-     * Stops the sync from another thread: its open source reads and snapshot are cut off, so the
-     * sync fails at once and ends with {@code reason} (what its caller and the run history see).
+     * Stops the sync from another thread (a cancel, a shutdown): no further batch is started, its open
+     * source reads and snapshot are cut off, so the sync fails at once and ends with {@code reason}
+     * (what its caller and the run history see); batches being written commit or roll back. Does
+     * nothing once the sync has ended or was already aborted.
      */
     public void abort(SyncFailure reason) {
-        if (finishedAt != null || abortReason != null) {
-            return;
+        synchronized (this) {
+            if (finishedAt != null || endedAs != null || abortReason != null) {
+                return;
+            }
+            abortReason = reason;
         }
-        abortReason = reason;
+        for (MappingJob job : jobs) {
+            job.stopWrites();
+        }
         abortReads();
     }
 
     /** Why the sync was aborted, or null when it was not. */
     public SyncFailure abortReason() {
         return abortReason;
+    }
+
+    /** Throws the abort's reason once the sync was aborted, so the chain ends with it. */
+    public void throwIfAborted() {
+        SyncFailure reason = abortReason;
+        if (reason != null) {
+            throw reason;
+        }
     }
 
     private void abortReads() {
@@ -117,14 +133,29 @@ public final class SyncRun implements AutoCloseable {
         }
     }
 
+    /** The run's final status ({@code succeeded}, {@code failed}, {@code cancelled}, {@code skipped}), set once it ended. */
+    public void ended(String status) {
+        if (finishedAt == null) {
+            finishedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        }
+        endedAs = status;
+    }
+
+    public boolean isRunning() { return endedAs == null; }
+
+    public Instant startedAt() { return startedAt; }
+
     public Map<String, Object> report() {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("sync_id", id);
         json.put("tenant", tenant);
         json.put("trigger", trigger);
-        json.put("status", failed ? "failed" : finishedAt == null ? "running" : "succeeded");
+        json.put("status", endedAs != null ? endedAs : failed ? "failed" : finishedAt == null ? "running" : "succeeded");
         json.put("started_at", startedAt.toString());
         json.put("finished_at", finishedAt == null ? null : finishedAt.toString());
+        if (fireTime != null) {
+            json.put("scheduled_at", fireTime.toString());
+        }
         json.put("mappings", jobs.stream().map(j -> j.report().toJson()).toList());
         return json;
     }
@@ -143,12 +174,7 @@ public final class SyncRun implements AutoCloseable {
         return jobs.stream().anyMatch(j -> j.report().status() != MappingReport.Status.PENDING);
     }
 
-    /** Releases the source snapshot and the target locks, and wipes the password. */
-    @Override
-    public void close() {
-        for (MappingJob job : jobs) {
-            job.abortAndAwaitWriters(WRITER_DRAIN_MILLIS);
-        }
+    private void closeOpenReads() {
         for (java.io.Closeable read : openReads) {
             try {
                 read.close();
@@ -157,6 +183,15 @@ public final class SyncRun implements AutoCloseable {
             }
         }
         openReads.clear();
+    }
+
+    /** Releases the source snapshot and the target locks, and wipes the password. */
+    @Override
+    public void close() {
+        for (MappingJob job : jobs) {
+            job.abortAndAwaitWriters(WRITER_DRAIN_MILLIS);
+        }
+        closeOpenReads();
         try {
             if (snapshot != null) {
                 snapshot.close();

@@ -12,6 +12,10 @@ import org.springframework.stereotype.Component;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import ai.originchain.ingest.failure.SyncFailure;
+import ai.originchain.ingest.runs.ActiveRuns;
+import ai.originchain.ingest.runs.RunMetrics;
+
 /** The sync's bookends in the route: open a run for an authenticated manifest, report it, release it. */
 @Component("syncRuns")
 public class SyncSteps {
@@ -24,13 +28,25 @@ public class SyncSteps {
 
     private final ObjectMapper json;
     private final SyncHistory history;
+    private final ActiveRuns active;
+    private final RunMetrics metrics;
 
-    public SyncSteps(ObjectMapper json, SyncHistory history) {
+    public SyncSteps(ObjectMapper json, SyncHistory history, ActiveRuns active, RunMetrics metrics) {
         this.json = json;
         this.history = history;
+        this.active = active;
+        this.metrics = metrics;
     }
 
+    /**
+     * The run of this exchange: a new one, in the run history as {@code running} from here on, or the
+     * one already opened when the request was accepted to run in the background.
+     */
     public SyncRun open(@Header("tenant") String tenant, Exchange exchange) {
+        SyncRun opened = exchange.getProperty(RUN, SyncRun.class);
+        if (opened != null) {
+            return opened;
+        }
         SyncManifest manifest = exchange.getMessage().getBody(SyncManifest.class);
         SyncRun run = new SyncRun(tenant, manifest);
         String schedule = exchange.getProperty(SCHEDULE, String.class);
@@ -39,6 +55,9 @@ public class SyncSteps {
             run.triggeredBy("schedule:" + schedule, fired == null ? null : fired.toInstant());
         }
         exchange.setProperty(RUN, run);
+        active.add(run);
+        metrics.started(run);
+        history.started(run);
         log.info("sync {} accepted: tenant={} source={} mappings={}", run.id(), tenant, manifest.source(),
                 manifest.mappings().stream().map(m -> m.sourceTableName() + "->" + m.targetSchema()).toList());
         return run;
@@ -52,6 +71,7 @@ public class SyncSteps {
 
     /** The 200 response: the sync report. */
     public void succeeded(@ExchangeProperty(RUN) SyncRun run, Exchange exchange) throws JsonProcessingException {
+        run.throwIfAborted();
         run.finish(true);
         Map<String, Object> report = run.report();
         log.info("sync {} succeeded: {}", run.id(), report.get("mappings"));
@@ -65,10 +85,29 @@ public class SyncSteps {
     public void release(Exchange exchange) {
         SyncRun run = exchange.getProperty(RUN, SyncRun.class);
         if (run != null) {
-            run.close();
-            Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
-            run.finishIfRunning(status != null && status == 200);
-            history.recordRun(run, status == null ? 500 : status);
+            try {
+                run.close();
+            } finally {
+                Integer http = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+                int httpStatus = http == null ? 500 : http;
+                String status = outcome(run, httpStatus);
+                run.ended(status);
+                history.finished(run, status, httpStatus);
+                active.remove(run);
+                metrics.ended(run, status);
+            }
         }
+    }
+
+    private static String outcome(SyncRun run, int httpStatus) {
+        SyncFailure aborted = run.abortReason();
+        if (aborted != null && aborted.kind() == SyncFailure.Kind.CANCELLED) {
+            return "cancelled";
+        }
+        if (httpStatus == 200) {
+            return "succeeded";
+        }
+        // A sync that found its target busy did not run: recorded as skipped, as a tick that came too early is.
+        return httpStatus == 409 && aborted == null ? "skipped" : "failed";
     }
 }

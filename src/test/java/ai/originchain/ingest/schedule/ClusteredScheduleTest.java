@@ -68,7 +68,9 @@ class ClusteredScheduleTest {
 
             List<List<String>> ticks = ticks(dbs);
             assertThat(ticks).allSatisfy(tick -> assertThat(tick.get(1)).as("runs of tick %s", tick.get(0)).isEqualTo("1"));
-            assertThat(ticks).allSatisfy(tick -> assertThat(tick.get(2)).isIn("succeeded", "skipped"));
+            // Runs are in the history from their start: the newest tick may still be running.
+            assertThat(ticks.subList(0, ticks.size() - 1)).allSatisfy(tick -> assertThat(tick.get(2)).isIn("succeeded", "skipped"));
+            assertThat(ticks.get(ticks.size() - 1).get(2)).isIn("succeeded", "skipped", "running");
             assertThat(TestDatabases.single(dbs.targetStore(), "SELECT count(*) FROM originchain.qrtz_scheduler_state"))
                     .as("both instances still in the cluster").isEqualTo("2");
             assertThat(TestDatabases.single(dbs.targetStore(), "SELECT count(*) FROM acme.cluster_orders")).isEqualTo("200");

@@ -15,6 +15,7 @@ import javax.sql.DataSource;
 
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -29,6 +30,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * loaded from ./routes, a real target store and real TLS sources. One context serves all of them.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+// The Prometheus registry as in production (Spring Boot's tests otherwise swap it for none).
+@AutoConfigureObservability(tracing = false)
 @ExtendWith(OutputCaptureExtension.class)
 public abstract class ConnectorTest {
 
@@ -54,6 +57,10 @@ public abstract class ConnectorTest {
         registry.add("originchain.tenants.globex.token-sha256", () -> sha256(GLOBEX_TOKEN));
         registry.add("originchain.sync.batch-rows", () -> "1000");
         registry.add("originchain.source.denied-networks", () -> TestDatabases.DENIED_NETWORKS_BUT_LOOPBACK);
+        // The runs tests: abandoned runs swept within a second, progress written often, a small background pool.
+        registry.add("originchain.history.sweep-interval", () -> "1s");
+        registry.add("originchain.history.progress-interval", () -> "1s");
+        registry.add("originchain.api.async-pool-size", () -> "2");
     }
 
     public static String sha256(String text) {
