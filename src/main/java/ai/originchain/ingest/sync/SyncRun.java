@@ -28,6 +28,7 @@ public final class SyncRun implements AutoCloseable {
     private Instant fireTime;
     private TargetLease lease;
     private SourceSnapshot snapshot;
+    private ai.originchain.ingest.source.SourceRead sourceRead;
     private final List<java.io.Closeable> openReads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public SyncRun(String tenant, SyncManifest manifest) {
@@ -55,6 +56,10 @@ public final class SyncRun implements AutoCloseable {
         this.fireTime = fireTime;
     }
     public void snapshot(SourceSnapshot snapshot) { this.snapshot = snapshot; }
+
+    /** The sync's consistent read of its source, whatever the engine; closed when the run is. */
+    public ai.originchain.ingest.source.SourceRead sourceRead() { return sourceRead; }
+    public void sourceRead(ai.originchain.ingest.source.SourceRead read) { this.sourceRead = read; }
 
     /** A read that must end, at the latest, when the sync does. */
     public void closeWhenDone(java.io.Closeable read) {
@@ -107,6 +112,10 @@ public final class SyncRun implements AutoCloseable {
         }
         openReads.clear();
         try {
+            if (sourceRead != null) {
+                sourceRead.close();
+                sourceRead = null;
+            }
             if (snapshot != null) {
                 snapshot.close();
                 snapshot = null;
