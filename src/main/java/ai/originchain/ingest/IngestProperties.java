@@ -35,8 +35,12 @@ public class IngestProperties {
 
     public static class Api {
         private long maxBodyBytes = 1024 * 1024;
+        /** Largest SQLite upload (the whole multipart body), in bytes. */
+        private long maxUploadBytes = 1024L * 1024 * 1024;
         public long getMaxBodyBytes() { return maxBodyBytes; }
         public void setMaxBodyBytes(long maxBodyBytes) { this.maxBodyBytes = maxBodyBytes; }
+        public long getMaxUploadBytes() { return maxUploadBytes; }
+        public void setMaxUploadBytes(long maxUploadBytes) { this.maxUploadBytes = maxUploadBytes; }
     }
 
     public static class Sync {
