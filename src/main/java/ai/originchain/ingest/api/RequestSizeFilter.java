@@ -40,7 +40,8 @@ public class RequestSizeFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         // SQLite uploads have their own, larger limit.
-        long limit = request.getRequestURI().endsWith("/ingest/sqlite/sync") ? maxUploadBytes : maxBodyBytes;
+        boolean upload = request.getRequestURI().endsWith("/ingest/sqlite/sync");
+        long limit = upload ? maxUploadBytes : maxBodyBytes;
         if (request.getContentLengthLong() > limit) {
             response.setStatus(413);
             response.setContentType("application/problem+json");
@@ -49,6 +50,6 @@ public class RequestSizeFilter extends OncePerRequestFilter {
                     .getBytes(StandardCharsets.UTF_8));
             return;
         }
-        chain.doFilter(request, response);
+        chain.doFilter(upload ? new UploadRequest(request) : request, response);
     }
 }
