@@ -14,6 +14,8 @@ import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.SourceErrors;
 import ai.originchain.ingest.sync.SyncRun;
 import ai.originchain.ingest.sync.SyncSteps;
+import ai.originchain.ingest.source.postgres.SourceCatalog;
+import ai.originchain.ingest.source.postgres.SourceConnector;
 
 /**
  * Connects to the source, opens the sync's snapshot, and checks every mapping against the source

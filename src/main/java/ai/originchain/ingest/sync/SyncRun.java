@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import ai.originchain.ingest.source.SourceSnapshot;
+import ai.originchain.ingest.source.postgres.SourceSnapshot;
 import ai.originchain.ingest.store.TargetLease;
 
 /** The state of one sync, from the accepted request to its report; closed once, whatever happened. */

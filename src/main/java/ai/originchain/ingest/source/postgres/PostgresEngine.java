@@ -7,14 +7,10 @@ import java.util.List;
 import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.source.CatalogCheck;
-import ai.originchain.ingest.source.SourceCatalog;
-import ai.originchain.ingest.source.SourceConnector;
 import ai.originchain.ingest.source.SourceEngine;
 import ai.originchain.ingest.source.SourceRead;
-import ai.originchain.ingest.source.SourceSnapshot;
 import ai.originchain.ingest.source.SourceTable;
 import ai.originchain.ingest.source.TableQuery;
-import ai.originchain.ingest.source.TableReader;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.sync.RowSource;
 import ai.originchain.ingest.sync.SyncRun;
