@@ -50,6 +50,10 @@ public class IngestProperties {
         private int asyncPoolSize = 16;
         public int getAsyncPoolSize() { return asyncPoolSize; }
         public void setAsyncPoolSize(int asyncPoolSize) { this.asyncPoolSize = asyncPoolSize; }
+        /** Largest SQLite upload (the whole multipart body), in bytes. */
+        private long maxUploadBytes = 1024L * 1024 * 1024;
+        public long getMaxUploadBytes() { return maxUploadBytes; }
+        public void setMaxUploadBytes(long maxUploadBytes) { this.maxUploadBytes = maxUploadBytes; }
     }
 
     public static class Sync {

@@ -45,6 +45,7 @@ public class ManifestParser {
     static final int MAX_IDENTIFIER_BYTES = 63;
 
     private static final Set<String> ROOT_FIELDS = Set.of("source", "mappings", "schemas");
+    private static final Set<String> UPLOAD_ROOT_FIELDS = Set.of("mappings", "schemas");
     private static final Set<String> SOURCE_FIELDS =
             Set.of("host", "port", "database", "user", "password", "sslmode", "sslrootcert");
     private static final Set<String> MAPPING_FIELDS = Set.of("source_table", "target_schema", "primary_key", "columns");
@@ -57,7 +58,29 @@ public class ManifestParser {
             .disable(JsonParser.Feature.ALLOW_COMMENTS)
             .build();
 
+    /** Per engine: the port when none is given, and the schema a bare {@code table} is in (null: {@code source.database}). */
+    private record EngineDefaults(String engine, int port, String schema) {
+    }
+
+    private static final EngineDefaults POSTGRES = new EngineDefaults("postgres", 5432, "public");
+    private static final EngineDefaults MYSQL = new EngineDefaults("mysql", 3306, null);
+    private static final EngineDefaults SQLITE = new EngineDefaults("sqlite", 0, "main");
+
     public SyncManifest parse(byte[] body) {
+        return parse(body, POSTGRES, null);
+    }
+
+    /** A manifest for the route's engine ({@code postgres} or {@code mysql}; null means postgres). */
+    public SyncManifest parseFor(byte[] body, String engine) {
+        return parse(body, "mysql".equals(engine) ? MYSQL : POSTGRES, null);
+    }
+
+    /** The manifest part of an SQLite upload: {@code mappings} and {@code schemas}, no {@code source} (the upload is). */
+    public SyncManifest parseUpload(byte[] body, SourceSpec upload) {
+        return parse(body, SQLITE, upload);
+    }
+
+    private SyncManifest parse(byte[] body, EngineDefaults defaults, SourceSpec upload) {
         if (body == null || body.length == 0) {
             throw SyncFailure.invalid("body", "the request body is empty; send the sync manifest as JSON");
         }
@@ -71,12 +94,13 @@ public class ManifestParser {
             throw SyncFailure.invalid("body", "must be a JSON object");
         }
         Errors errors = new Errors();
-        unknownFields(root, ROOT_FIELDS, "", errors);
-        SourceSpec source = source(root.get("source"), errors);
-        List<MappingSpec> mappings = mappings(root.get("mappings"), errors);
+        unknownFields(root, upload == null ? ROOT_FIELDS : UPLOAD_ROOT_FIELDS, "", errors);
+        SourceSpec source = upload == null ? source(root.get("source"), defaults, errors) : upload;
+        String defaultSchema = defaults.schema() != null ? defaults.schema() : source == null ? null : source.database();
+        List<MappingSpec> mappings = mappings(root.get("mappings"), defaultSchema, errors);
         List<SchemaDeclaration> schemas = schemas(root.get("schemas"), errors);
         if (!errors.list.isEmpty()) {
-            if (source != null) {
+            if (source != null && upload == null) {
                 source.wipePassword();
             }
             throw SyncFailure.invalid(errors.list);
@@ -92,7 +116,7 @@ public class ManifestParser {
         return "the body is not valid JSON";
     }
 
-    private SourceSpec source(JsonNode node, Errors errors) {
+    private SourceSpec source(JsonNode node, EngineDefaults defaults, Errors errors) {
         if (node == null || node.isNull()) {
             errors.add("source", "is required");
             return null;
@@ -106,7 +130,7 @@ public class ManifestParser {
         if (host != null && !HOST.matcher(host).matches()) {
             errors.add("source.host", "must be a host name or an IP address");
         }
-        int port = 5432;
+        int port = defaults.port();
         JsonNode portNode = node.get("port");
         if (portNode != null && !portNode.isNull()) {
             if (!portNode.canConvertToInt() || !portNode.isIntegralNumber()
@@ -160,7 +184,7 @@ public class ManifestParser {
         return new SourceSpec(host, port, database, user, password, sslMode, rootCert);
     }
 
-    private List<MappingSpec> mappings(JsonNode node, Errors errors) {
+    private List<MappingSpec> mappings(JsonNode node, String defaultSchema, Errors errors) {
         List<MappingSpec> mappings = new ArrayList<>();
         if (node == null || node.isNull()) {
             errors.add("mappings", "is required: at least one mapping");
@@ -184,7 +208,7 @@ public class ManifestParser {
             }
             unknownFields(m, MAPPING_FIELDS, at, errors);
             String sourceTable = requiredText(m, "source_table", at + "source_table", errors);
-            String[] qualified = sourceTable == null ? null : splitTableName(sourceTable, at + "source_table", errors);
+            String[] qualified = sourceTable == null ? null : splitTableName(sourceTable, defaultSchema, at + "source_table", errors);
             String targetSchema = requiredText(m, "target_schema", at + "target_schema", errors);
             if (targetSchema != null && !TARGET_NAME.matcher(targetSchema).matches()) {
                 errors.add(at + "target_schema", "must match " + TARGET_NAME.pattern());
@@ -278,12 +302,15 @@ public class ManifestParser {
         return schemas;
     }
 
-    private static String[] splitTableName(String value, String field, Errors errors) {
+    private static String[] splitTableName(String value, String defaultSchema, String field, Errors errors) {
         int dot = value.indexOf('.');
-        String schema = dot < 0 ? "public" : value.substring(0, dot);
+        String schema = dot < 0 ? defaultSchema : value.substring(0, dot);
         String table = dot < 0 ? value : value.substring(dot + 1);
+        if (schema == null) {
+            return null;
+        }
         if (schema.isEmpty() || table.isEmpty() || table.indexOf('.') >= 0) {
-            errors.add(field, "must be 'schema.table' or 'table' (meaning public.table)");
+            errors.add(field, "must be 'schema.table' or 'table' (meaning " + defaultSchema + ".table)");
             return null;
         }
         if (!identifierLength(schema, field, errors) || !identifierLength(table, field, errors)) {

@@ -22,10 +22,12 @@ import jakarta.servlet.http.HttpServletResponse;
 public class RequestSizeFilter extends OncePerRequestFilter {
 
     private final long maxBodyBytes;
+    private final long maxUploadBytes;
     private final ObjectMapper json;
 
     public RequestSizeFilter(IngestProperties properties, ObjectMapper json) {
         this.maxBodyBytes = properties.getApi().getMaxBodyBytes();
+        this.maxUploadBytes = properties.getApi().getMaxUploadBytes();
         this.json = json;
     }
 
@@ -37,14 +39,17 @@ public class RequestSizeFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (request.getContentLengthLong() > maxBodyBytes) {
+        // SQLite uploads have their own, larger limit.
+        boolean upload = request.getRequestURI().endsWith("/ingest/sqlite/sync");
+        long limit = upload ? maxUploadBytes : maxBodyBytes;
+        if (request.getContentLengthLong() > limit) {
             response.setStatus(413);
             response.setContentType("application/problem+json");
             response.setHeader("Connection", "close");
-            response.getOutputStream().write(json.writeValueAsString(ProblemResponder.body(ApiProblem.payloadTooLarge(maxBodyBytes)))
+            response.getOutputStream().write(json.writeValueAsString(ProblemResponder.body(ApiProblem.payloadTooLarge(limit)))
                     .getBytes(StandardCharsets.UTF_8));
             return;
         }
-        chain.doFilter(request, response);
+        chain.doFilter(upload ? new UploadRequest(request) : request, response);
     }
 }

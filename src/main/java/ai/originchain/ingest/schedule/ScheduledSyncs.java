@@ -67,8 +67,9 @@ public class ScheduledSyncs {
     }
 
     /** The schedule's manifest, secrets resolved, parsed exactly as a POST body would be. */
-    public SyncManifest load(@ExchangeProperty(MANIFEST) String manifestPath) {
-        return parser.parse(resolve(camel, Path.of(manifestPath)));
+    public SyncManifest load(@ExchangeProperty(MANIFEST) String manifestPath,
+                             @ExchangeProperty(ai.originchain.ingest.source.SourceInspector.ENGINE) String engine) {
+        return parser.parseFor(resolve(camel, Path.of(manifestPath)), engine);
     }
 
     /** Reads a manifest file (JSON, or YAML of the same shape) and fills in its {{placeholders}}. */

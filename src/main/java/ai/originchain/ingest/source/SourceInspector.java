@@ -15,6 +15,8 @@ import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.SourceErrors;
 import ai.originchain.ingest.sync.SyncRun;
 import ai.originchain.ingest.sync.SyncSteps;
+import ai.originchain.ingest.source.postgres.SourceCatalog;
+import ai.originchain.ingest.source.postgres.SourceConnector;
 
 /**
  * Connects to the source, opens the sync's snapshot, and checks every mapping against the source
@@ -23,25 +25,36 @@ import ai.originchain.ingest.sync.SyncSteps;
 @Component("sourceInspector")
 public class SourceInspector {
 
-    private final SourceConnector connector;
-    private final SourceCatalog catalog;
+    /** Exchange property naming the run's source engine ({@link SourceEngines}); absent means PostgreSQL. */
+    public static final String ENGINE = "originchainEngine";
 
-    public SourceInspector(SourceConnector connector, SourceCatalog catalog) {
-        this.connector = connector;
-        this.catalog = catalog;
+    private final SourceEngines engines;
+
+    @org.springframework.beans.factory.annotation.Autowired
+    public SourceInspector(SourceEngines engines) {
+        this.engines = engines;
     }
 
-    public void inspect(@ExchangeProperty(SyncSteps.RUN) SyncRun run) {
-        SourceSnapshot snapshot;
+    /** An inspector of PostgreSQL sources only. */
+    public SourceInspector(SourceConnector connector, SourceCatalog catalog) {
+        this(new SourceEngines(List.of(new ai.originchain.ingest.source.postgres.PostgresEngine(connector, catalog))));
+    }
+
+    public void inspect(SyncRun run) {
+        inspect(run, null);
+    }
+
+    public void inspect(@ExchangeProperty(SyncSteps.RUN) SyncRun run, @ExchangeProperty(ENGINE) String engine) {
+        SourceRead snapshot;
         try {
-            snapshot = SourceSnapshot.open(connector, run.source(), run.id());
+            snapshot = engines.get(engine).begin(run);
         } catch (SQLException e) {
             throw SourceErrors.connecting(run.source(), e);
         }
-        run.snapshot(snapshot);
-        SourceCatalog.Checked checked;
+        run.sourceRead(snapshot);
+        CatalogCheck checked;
         try {
-            checked = catalog.check(snapshot.coordinator(), run.manifest().mappings());
+            checked = snapshot.check(run.manifest().mappings());
         } catch (SQLException e) {
             throw SyncFailure.sourceFailed("reading the source catalog failed: " + SourceErrors.reason(run, e));
         }
@@ -53,11 +66,11 @@ public class SourceInspector {
             MappingJob job = run.jobs().get(i);
             SourceTable table = checked.tables().get(i);
             job.sourceTable(table);
+            checked.warnings().get(i).forEach(job.report()::warn);
             if (!table.keyIsUnique()) {
                 String duplicate;
-                // A scan of the table: a reader session, free of the catalog sessions' statement_timeout.
-                try (Connection reader = snapshot.joinSnapshot()) {
-                    duplicate = catalog.firstDuplicateKey(reader, table, job.mapping().primaryKey());
+                try {
+                    duplicate = snapshot.firstDuplicateKey(table, job.mapping().primaryKey());
                 } catch (SQLException e) {
                     throw SyncFailure.sourceFailed("checking the key of " + job.mapping().sourceTableName() + " failed: "
                             + SourceErrors.reason(run, e));

@@ -10,7 +10,7 @@ import ai.originchain.ingest.sync.SourceErrors;
 
 /**
  * The SQL consumer of a mapping: opens a streaming read of the source table inside the sync's
- * snapshot, in key order when the rows will be compared with the target's ({@link MappingJob#keyOrder()}).
+ * consistent read, through the run's source engine, in key order when the rows will be compared with the target's ({@link MappingJob#keyOrder()}).
  */
 @Component("tableReaders")
 public class TableReaders {
@@ -19,7 +19,8 @@ public class TableReaders {
         job.run().throwIfAborted();
         job.report().estimatedRows(job.sourceTable().estimatedRows());
         try {
-            TableReader reader = TableReader.open(job.run().snapshot(), job.sourceTable(), job.keyOrder());
+            RowSource reader = job.run().sourceRead().read(
+                    new TableQuery(job.sourceTable(), job.mapping().primaryKey(), job.keyOrder(), job.report()));
             job.run().closeWhenDone(reader);
             // An abort that came while the read opened has not closed it: end here.
             job.run().throwIfAborted();

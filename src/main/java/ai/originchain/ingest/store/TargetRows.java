@@ -6,7 +6,7 @@ import java.sql.Statement;
 
 import javax.sql.DataSource;
 
-import ai.originchain.ingest.source.TableReader;
+import ai.originchain.ingest.source.postgres.TableReader;
 import ai.originchain.ingest.sync.CopyTextSession;
 import ai.originchain.ingest.sync.KeyOrder;
 import ai.originchain.ingest.sync.SqlNames;

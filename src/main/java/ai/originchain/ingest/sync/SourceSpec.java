@@ -29,6 +29,11 @@ public final class SourceSpec {
         this.sslRootCertPem = sslRootCertPem;
     }
 
+    /** The source of an SQLite sync: a file uploaded with the request, at {@code path}; no host, no password. */
+    public static SourceSpec uploadedFile(String path) {
+        return new SourceSpec("upload", 0, path, "", new char[0], SslMode.REQUIRE, null);
+    }
+
     public String host() { return host; }
     public int port() { return port; }
     public String database() { return database; }

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import ai.originchain.ingest.failure.SyncFailure;
-import ai.originchain.ingest.source.SourceSnapshot;
+import ai.originchain.ingest.source.postgres.SourceSnapshot;
 import ai.originchain.ingest.store.TargetLease;
 
 /** The state of one sync, from the accepted request to its report; closed once, whatever happened. */
@@ -31,6 +31,7 @@ public final class SyncRun implements AutoCloseable {
     private Instant fireTime;
     private TargetLease lease;
     private volatile SourceSnapshot snapshot;
+    private volatile ai.originchain.ingest.source.SourceRead sourceRead;
     private final List<java.io.Closeable> openReads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public SyncRun(String tenant, SyncManifest manifest) {
@@ -66,6 +67,10 @@ public final class SyncRun implements AutoCloseable {
             throw reason;
         }
     }
+
+    /** The sync's consistent read of its source, whatever the engine; closed when the run is. */
+    public ai.originchain.ingest.source.SourceRead sourceRead() { return sourceRead; }
+    public void sourceRead(ai.originchain.ingest.source.SourceRead read) { this.sourceRead = read; }
 
     /** A read that must end, at the latest, when the sync does (or at once, when it was aborted). */
     public void closeWhenDone(java.io.Closeable read) {
@@ -193,6 +198,10 @@ public final class SyncRun implements AutoCloseable {
         }
         closeOpenReads();
         try {
+            if (sourceRead != null) {
+                sourceRead.close();
+                sourceRead = null;
+            }
             if (snapshot != null) {
                 snapshot.close();
                 snapshot = null;

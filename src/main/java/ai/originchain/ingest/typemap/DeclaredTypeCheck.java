@@ -23,7 +23,8 @@ import org.springframework.stereotype.Component;
 import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.source.SourceColumn;
 import ai.originchain.ingest.source.SourceTable;
-import ai.originchain.ingest.source.TableReader;
+import ai.originchain.ingest.source.TableQuery;
+import ai.originchain.ingest.sync.RowSource;
 import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.SchemaDeclaration;
 import ai.originchain.ingest.sync.SourceErrors;
@@ -87,9 +88,9 @@ public class DeclaredTypeCheck {
         }
         String key = String.join(" || ',' || ", job.mapping().primaryKey().stream()
                 .map(k -> "coalesce(c" + new ArrayList<>(names).indexOf(k) + ", 'NULL')").toList());
-        TableReader reader;
+        RowSource reader;
         try {
-            reader = TableReader.open(run.snapshot(), subset);
+            reader = run.sourceRead().read(new TableQuery(subset, job.mapping().primaryKey(), null, job.report()));
         } catch (SQLException e) {
             throw SourceErrors.duringRead(job, e);
         }
@@ -135,7 +136,7 @@ public class DeclaredTypeCheck {
         }
     }
 
-    private static int readRound(MappingJob job, TableReader reader, ByteArrayOutputStream rows) {
+    private static int readRound(MappingJob job, RowSource reader, ByteArrayOutputStream rows) {
         int n = 0;
         try {
             byte[] row;

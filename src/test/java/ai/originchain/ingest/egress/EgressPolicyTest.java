@@ -15,8 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.failure.SyncFailure;
-import ai.originchain.ingest.source.SourceConnector;
-import ai.originchain.ingest.source.SourceSnapshot;
+import ai.originchain.ingest.source.postgres.SourceConnector;
+import ai.originchain.ingest.source.postgres.SourceSnapshot;
 import ai.originchain.ingest.support.TestDatabases;
 import ai.originchain.ingest.sync.SourceSpec;
 

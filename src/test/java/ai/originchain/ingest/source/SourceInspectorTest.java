@@ -12,6 +12,8 @@ import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.support.Manifests;
 import ai.originchain.ingest.support.TestDatabases;
 import ai.originchain.ingest.sync.SyncRun;
+import ai.originchain.ingest.source.postgres.SourceCatalog;
+import ai.originchain.ingest.source.postgres.SourceConnector;
 
 class SourceInspectorTest {
 

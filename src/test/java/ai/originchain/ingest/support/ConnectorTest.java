@@ -38,6 +38,8 @@ public abstract class ConnectorTest {
     public static final String ACME_TOKEN = "acme-token-1b2c3d";
     public static final String ACME_ROTATED_TOKEN = "acme-token-rotated-9z";
     public static final String GLOBEX_TOKEN = "globex-token-4e5f6a";
+    /** The tests' SQLite upload limit, small enough to send a body over it. */
+    public static final long MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
 
     protected static final TestDatabases dbs = TestDatabases.get();
     protected static final HttpClient http = HttpClient.newHttpClient();
@@ -61,6 +63,7 @@ public abstract class ConnectorTest {
         registry.add("originchain.history.sweep-interval", () -> "1s");
         registry.add("originchain.history.progress-interval", () -> "1s");
         registry.add("originchain.api.async-pool-size", () -> "2");
+        registry.add("originchain.api.max-upload-bytes", () -> String.valueOf(MAX_UPLOAD_BYTES));
     }
 
     public static String sha256(String text) {

@@ -72,10 +72,10 @@ public final class TestDatabases {
     public static final String DENIED_NETWORKS_BUT_LOOPBACK = "169.254.0.0/16,fe80::/10,224.0.0.0/4,ff00::/8";
 
     /** A source connector as the tests' service has it: loopback sources allowed. */
-    public static ai.originchain.ingest.source.SourceConnector sourceConnector() {
+    public static ai.originchain.ingest.source.postgres.SourceConnector sourceConnector() {
         ai.originchain.ingest.IngestProperties properties = new ai.originchain.ingest.IngestProperties();
         properties.getSource().setDeniedNetworks(List.of(DENIED_NETWORKS_BUT_LOOPBACK.split(",")));
-        return new ai.originchain.ingest.source.SourceConnector(properties, new ai.originchain.ingest.egress.EgressPolicy(properties));
+        return new ai.originchain.ingest.source.postgres.SourceConnector(properties, new ai.originchain.ingest.egress.EgressPolicy(properties));
     }
 
     public static synchronized TestDatabases get() {

@@ -11,9 +11,11 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import ai.originchain.ingest.source.SourceCatalog;
-import ai.originchain.ingest.source.SourceSnapshot;
-import ai.originchain.ingest.source.TableReader;
+import ai.originchain.ingest.IngestProperties;
+import ai.originchain.ingest.source.postgres.SourceCatalog;
+import ai.originchain.ingest.source.postgres.SourceConnector;
+import ai.originchain.ingest.source.postgres.SourceSnapshot;
+import ai.originchain.ingest.source.postgres.TableReader;
 import ai.originchain.ingest.support.Manifests;
 import ai.originchain.ingest.support.TestDatabases;
 import ai.originchain.ingest.store.TargetPlanner;

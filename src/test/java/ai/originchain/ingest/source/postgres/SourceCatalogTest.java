@@ -1,4 +1,4 @@
-package ai.originchain.ingest.source;
+package ai.originchain.ingest.source.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,6 +12,8 @@ import ai.originchain.ingest.failure.FieldError;
 import ai.originchain.ingest.support.Manifests;
 import ai.originchain.ingest.support.TestDatabases;
 import ai.originchain.ingest.sync.MappingSpec;
+import ai.originchain.ingest.source.SourceColumn;
+import ai.originchain.ingest.source.SourceTable;
 
 class SourceCatalogTest {
 

@@ -1,4 +1,4 @@
-package ai.originchain.ingest.source;
+package ai.originchain.ingest.source.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package ai.originchain.ingest.source;
+package ai.originchain.ingest.source.postgres;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,6 +15,8 @@ import org.springframework.stereotype.Component;
 import ai.originchain.ingest.failure.FieldError;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.typemap.SourceType;
+import ai.originchain.ingest.source.SourceColumn;
+import ai.originchain.ingest.source.SourceTable;
 
 /**
  * Checks a mapping's table, columns and primary key against the source catalog. Names are compared

@@ -1,4 +1,4 @@
-package ai.originchain.ingest.source;
+package ai.originchain.ingest.source.postgres;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;

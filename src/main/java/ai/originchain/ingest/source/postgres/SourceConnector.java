@@ -1,4 +1,4 @@
-package ai.originchain.ingest.source;
+package ai.originchain.ingest.source.postgres;
 
 import java.sql.Connection;
 import java.sql.SQLException;

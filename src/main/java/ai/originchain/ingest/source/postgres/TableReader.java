@@ -1,4 +1,4 @@
-package ai.originchain.ingest.source;
+package ai.originchain.ingest.source.postgres;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -11,6 +11,8 @@ import org.postgresql.jdbc.PgConnection;
 import ai.originchain.ingest.sync.KeyOrder;
 import ai.originchain.ingest.sync.RowSource;
 import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.source.SourceColumn;
+import ai.originchain.ingest.source.SourceTable;
 
 /**
  * Streams one table as COPY text rows: one row per {@link #nextRow()}, in PostgreSQL's own

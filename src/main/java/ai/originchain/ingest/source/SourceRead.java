@@ -1,0 +1,31 @@
+package ai.originchain.ingest.source;
+
+import java.sql.SQLException;
+import java.util.List;
+
+import ai.originchain.ingest.sync.MappingSpec;
+import ai.originchain.ingest.sync.RowSource;
+
+/**
+ * A sync's consistent view of one source: the catalog checks and every table read of the sync
+ * see the source as of one instant (how, is the engine's: an exported snapshot, a consistent-snapshot
+ * transaction, an immutable file).
+ */
+public interface SourceRead extends AutoCloseable {
+
+    /** The catalog: each mapping's table, columns, key and types, or the fields it gets wrong. */
+    CatalogCheck check(List<MappingSpec> mappings) throws SQLException;
+
+    /** The first key that occurs twice in {@code table}, as text, or null; for keys no unique index guarantees. */
+    String firstDuplicateKey(SourceTable table, List<String> primaryKey) throws SQLException;
+
+    /**
+     * Streams the rows {@code query} asks for as COPY text, one row in memory at a time. The engine
+     * renders the query in its own SQL (quoting, ordering, and later the mapping's filter and cursor).
+     */
+    RowSource read(TableQuery query) throws SQLException;
+
+    /** Ends the read and releases what it holds; safe to call more than once. */
+    @Override
+    void close();
+}
