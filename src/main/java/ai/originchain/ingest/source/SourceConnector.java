@@ -29,8 +29,45 @@ public class SourceConnector {
 
     /** A connection with autocommit off, ready for a read-only snapshot transaction. */
     public Connection open(SourceSpec source) throws SQLException {
-        String url = "jdbc:postgresql://" + hostForUrl(source.host()) + ":" + source.port() + "/";
+        return open(source, properties(source));
+    }
+
+    /**
+     * A connection of a change stream: read-write only where a stream must write (its publication),
+     * named {@code originchain stream <stream>} in {@code pg_stat_activity}.
+     */
+    public Connection openForStream(SourceSpec source, String stream) throws SQLException {
         Properties props = properties(source);
+        PGProperty.APPLICATION_NAME.set(props, "originchain stream " + stream);
+        PGProperty.READ_ONLY.set(props, false);
+        return open(source, props);
+    }
+
+    /**
+     * A logical replication connection ({@code replication=database}, simple query mode) for a stream,
+     * with the output settings under which pgoutput prints values exactly as COPY does.
+     */
+    public Connection openReplication(SourceSpec source, String stream) throws SQLException {
+        Properties props = properties(source);
+        PGProperty.APPLICATION_NAME.set(props, "originchain stream " + stream);
+        PGProperty.READ_ONLY.set(props, false);
+        PGProperty.REPLICATION.set(props, "database");
+        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
+        PGProperty.OPTIONS.set(props, "-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=postgres "
+                + "-c extra_float_digits=3 -c bytea_output=hex");
+        // A replication stream waits for changes as long as the source has none.
+        PGProperty.SOCKET_TIMEOUT.set(props, 0);
+        String url = "jdbc:postgresql://" + hostForUrl(source.host()) + ":" + source.port() + "/";
+        Connection connection = driver.connect(url, props);
+        if (connection == null) {
+            throw new SQLException("the driver did not accept the source address");
+        }
+        return connection;
+    }
+
+    private Connection open(SourceSpec source, Properties props) throws SQLException {
+        String url = "jdbc:postgresql://" + hostForUrl(source.host()) + ":" + source.port() + "/";
         Connection connection = driver.connect(url, props);
         if (connection == null) {
             throw new SQLException("the driver did not accept the source address");

@@ -37,6 +37,11 @@ public class SourceInspector {
         } catch (SQLException e) {
             throw SourceErrors.connecting(run.source(), e);
         }
+        inspect(run, snapshot);
+    }
+
+    /** Checks every mapping inside {@code snapshot}, which the run owns from here on. */
+    public void inspect(SyncRun run, SourceSnapshot snapshot) {
         run.snapshot(snapshot);
         SourceCatalog.Checked checked;
         try {

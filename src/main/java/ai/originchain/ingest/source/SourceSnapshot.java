@@ -52,6 +52,19 @@ public final class SourceSnapshot implements AutoCloseable {
         }
     }
 
+    /**
+     * A view of the source as of a snapshot exported elsewhere (a new replication slot's): the
+     * coordinator and every reader import it. The exporter must keep it alive until all have joined.
+     */
+    public static SourceSnapshot importing(SourceConnector connector, SourceSpec source, String snapshotId)
+            throws SQLException {
+        if (snapshotId == null || !SNAPSHOT_ID.matcher(snapshotId).matches()) {
+            throw new SQLException("the source returned an unexpected snapshot id");
+        }
+        SourceSnapshot snapshot = new SourceSnapshot(connector, source, null, snapshotId);
+        return new SourceSnapshot(connector, source, snapshot.joinSnapshot(), snapshotId);
+    }
+
     /** The coordinating connection, inside the snapshot: use it for catalog reads. */
     public Connection coordinator() {
         return coordinator;

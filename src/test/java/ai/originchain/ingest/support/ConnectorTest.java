@@ -35,6 +35,8 @@ public abstract class ConnectorTest {
     public static final String ACME_TOKEN = "acme-token-1b2c3d";
     public static final String ACME_ROTATED_TOKEN = "acme-token-rotated-9z";
     public static final String GLOBEX_TOKEN = "globex-token-4e5f6a";
+    /** The key stream credentials are encrypted with (base64 of 32 bytes; tests only). */
+    public static final String STREAM_KEY = "c3RyZWFtLWtleS1mb3ItdGVzdHMtb25seS0zMmJ5dGU=";
 
     protected static final TestDatabases dbs = TestDatabases.get();
     protected static final HttpClient http = HttpClient.newHttpClient();
@@ -53,6 +55,9 @@ public abstract class ConnectorTest {
         registry.add("originchain.tenants.acme.token-sha256", () -> sha256(ACME_TOKEN) + "," + sha256(ACME_ROTATED_TOKEN));
         registry.add("originchain.tenants.globex.token-sha256", () -> sha256(GLOBEX_TOKEN));
         registry.add("originchain.sync.batch-rows", () -> "1000");
+        registry.add("originchain.secrets.stream-key", () -> STREAM_KEY);
+        registry.add("originchain.streams.poll-interval", () -> "1s");
+        registry.add("originchain.streams.status-interval", () -> "1s");
     }
 
     public static String sha256(String text) {
