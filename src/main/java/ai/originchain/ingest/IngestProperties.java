@@ -92,6 +92,13 @@ public class IngestProperties {
         private long lagWarningBytes = 1024L * 1024 * 1024;
         /** Changes of one source transaction handed to the apply step at a time (memory bound). */
         private int batchChanges = 20_000;
+        /**
+         * Let pgjdbc confirm a keepalive's LSN when the stream has confirmed every message it received
+         * (nothing unapplied in between): idle streams then free WAL and the source's shutdown is not held up.
+         */
+        private boolean flushOnKeepalive = true;
+        public boolean isFlushOnKeepalive() { return flushOnKeepalive; }
+        public void setFlushOnKeepalive(boolean flushOnKeepalive) { this.flushOnKeepalive = flushOnKeepalive; }
         public Duration getPollInterval() { return pollInterval; }
         public void setPollInterval(Duration pollInterval) { this.pollInterval = pollInterval; }
         public Duration getStatusInterval() { return statusInterval; }

@@ -46,9 +46,12 @@ public class StreamApi {
     private final SourceConnector connector;
     private final StreamSupervisor supervisor;
     private final ObjectMapper json;
+    private final org.springframework.beans.factory.ObjectProvider<org.apache.camel.CamelContext> camel;
 
     public StreamApi(StreamDefinitions definitions, StreamStore store, StreamCipher cipher, StreamReadiness readiness,
-                     SourceConnector connector, StreamSupervisor supervisor, ObjectMapper json) {
+                     SourceConnector connector, StreamSupervisor supervisor, ObjectMapper json,
+                     org.springframework.beans.factory.ObjectProvider<org.apache.camel.CamelContext> camel) {
+        this.camel = camel;
         this.definitions = definitions;
         this.store = store;
         this.cipher = cipher;
@@ -60,15 +63,36 @@ public class StreamApi {
 
     public void put(@Header("tenant") String tenant, @Header("stream") String stream, Exchange exchange)
             throws JsonProcessingException {
+        Outcome outcome = start(tenant, stream, exchange.getMessage().getBody(byte[].class));
+        respond(exchange, outcome.status(), outcome.stream());
+    }
+
+    /** A PUT's outcome: 201 or 200, and the stream. */
+    record Outcome(int status, StoredStream stream) {
+    }
+
+    /** A stream declared in routes/ (route template declared-postgres-stream): the PUT, from a manifest file. */
+    public void declare(String tenant, String stream, String manifestPath) {
+        Outcome outcome = start(tenant, stream, ai.originchain.ingest.schedule.ScheduledSyncs.resolve(
+                camel.getObject(), java.nio.file.Path.of(manifestPath)));
+        log.info("declared stream {}/{}: {} (slot {}, status {})", tenant, stream,
+                outcome.status() == 201 ? "created" : "already there", outcome.stream().slot(), outcome.stream().status());
+    }
+
+    public void declarationFailed(String tenant, String stream, Exception e) {
+        log.warn("declared stream {}/{} was not started: {}", tenant, stream,
+                e instanceof SyncFailure ? e.getMessage() : e.getClass().getSimpleName());
+    }
+
+    Outcome start(String tenant, String stream, byte[] body) {
         cipher.requireKey();
         checkName(stream);
-        StreamDefinitions.Parsed parsed = definitions.parse(exchange.getMessage().getBody(byte[].class));
+        StreamDefinitions.Parsed parsed = definitions.parse(body);
         SourceSpec source = parsed.manifest().source();
         try {
             Optional<StoredStream> existing = store.find(tenant, stream);
             if (existing.isPresent()) {
-                respond(exchange, same(existing.get(), parsed), existing.get());
-                return;
+                return new Outcome(same(existing.get(), parsed), store.find(existing.get().id()).orElse(existing.get()));
             }
             String ownPublication = parsed.publication() == null ? name("originchain", tenant, stream, null) : null;
             String publication = parsed.publication() != null ? parsed.publication() : ownPublication;
@@ -88,14 +112,13 @@ public class StreamApi {
                     null, null);
             if (!store.insert(row)) {
                 StoredStream winner = store.find(tenant, stream).orElseThrow();
-                respond(exchange, same(winner, parsed), winner);
-                return;
+                return new Outcome(same(winner, parsed), winner);
             }
             log.info("stream {}/{} created: source={} mappings={} publication={} slot={}", tenant, stream, source,
                     parsed.manifest().mappings().stream().map(m -> m.sourceTableName() + "->" + m.targetSchema()).toList(),
                     publication, row.slot());
             supervisor.wake(row);
-            respond(exchange, 201, store.find(id).orElse(row));
+            return new Outcome(201, store.find(id).orElse(row));
         } finally {
             source.wipePassword();
         }

@@ -169,7 +169,7 @@ final class StreamRunner implements Runnable {
                         .withSlotOption("proto_version", "1")
                         .withSlotOption("publication_names", publicationOption(stored.publication()))
                         .withStatusInterval(10, TimeUnit.SECONDS)
-                        .withAutomaticFlush(false)
+                        .withAutomaticFlush(supervisor.flushOnKeepalive())
                         .start();
             } catch (SQLException e) {
                 if ("55000".equals(e.getSQLState()) || String.valueOf(e.getMessage()).contains("invalidated")) {

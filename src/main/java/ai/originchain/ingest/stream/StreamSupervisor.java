@@ -71,6 +71,7 @@ public class StreamSupervisor {
     int batchChanges() { return Math.max(1, settings.getBatchChanges()); }
     long pollMillis() { return settings.getPollInterval().toMillis(); }
     long lagWarningBytes() { return settings.getLagWarningBytes(); }
+    boolean flushOnKeepalive() { return settings.isFlushOnKeepalive(); }
 
     PgLogicalComponent.StreamConsumer consumer() {
         PgLogicalComponent.StreamConsumer c = consumer;

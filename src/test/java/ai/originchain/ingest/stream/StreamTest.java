@@ -181,6 +181,32 @@ class StreamTest extends ConnectorTest {
     }
 
     @Test
+    void aNarrowedTypeFailsTheStreamKeepingItsSlotAndAPutResumesIt() {
+        TestDatabases.execute(src.asStreamer(), "CREATE TABLE public.gauges (id int PRIMARY KEY, v bigint)",
+                "INSERT INTO public.gauges VALUES (1, 10)");
+        Map<String, Object> body = manifest(StreamSource.USER, List.of(mapping("public.gauges", "s_gauges", List.of("id"), null)));
+        assertThat(put("gauges", body).status()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(60)).until(() -> "streaming".equals(getStream("gauges").json().get("status").asText()));
+
+        TestDatabases.execute(src.asStreamer(), "ALTER TABLE public.gauges ALTER COLUMN v TYPE integer",
+                "INSERT INTO public.gauges VALUES (2, 20)");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "failed".equals(getStream("gauges").json().get("status").asText()));
+        Response failed = getStream("gauges");
+        assertThat(failed.json().get("error").get("detail").asText()).contains("'v'").contains("bigint").contains("integer");
+        assertThat(TestDatabases.single(src.admin(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = ?",
+                failed.json().get("slot").asText())).as("the slot is kept").isEqualTo("1");
+        assertThat(TestDatabases.single(target(), "SELECT count(*) FROM acme.s_gauges")).isEqualTo("1");
+
+        // The operator follows the change at the target; the same manifest resumes the stream where it stopped.
+        TestDatabases.execute(target(), "ALTER TABLE acme.s_gauges ALTER COLUMN v TYPE integer");
+        assertThat(put("gauges", body).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(same(target(), "acme.s_gauges")).isEqualTo(same(src.admin(), "public.gauges")));
+        assertThat(getStream("gauges").json().get("status").asText()).isEqualTo("streaming");
+        assertThat(send("DELETE", "/streams/gauges", null).status()).isEqualTo(204);
+    }
+
+    @Test
     void aSourceThatCannotStreamIsRefusedWithTheSqlThatFixesIt() {
         TestDatabases.execute(src.asStreamer(),
                 "CREATE TABLE IF NOT EXISTS public.nokey (id int, v text)",

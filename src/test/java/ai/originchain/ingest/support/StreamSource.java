@@ -38,7 +38,8 @@ public final class StreamSource {
         data = work.resolve("data");
         tls = work.resolve("tls");
         Certificates.newAuthority("Stream source CA").writeServerFiles(tls, "localhost");
-        server = start(true, 0);
+        // Never "clean": zonky deletes a clean server's data when it stops, and restart() must keep it.
+        server = start(false, 0);
         port = server.getPort();
         TestDatabases.execute(server.getPostgresDatabase(),
                 "CREATE DATABASE " + DB,
@@ -92,8 +93,39 @@ public final class StreamSource {
 
     /** Stops the server and starts it again on the same port and data, as an operator's restart would. */
     public synchronized void restart() throws IOException {
+        TestDatabases.execute(server.getPostgresDatabase(), "CHECKPOINT");
+        System.out.println("source before restart, pg_stat_replication: " + TestDatabases.query(server.getPostgresDatabase(),
+                "SELECT application_name, state, sent_lsn::text, write_lsn::text, flush_lsn::text FROM pg_stat_replication"));
+        // A fast shutdown (SIGINT to the postmaster; pg_ctl refuses to run as root), waited for longer than
+        // zonky's 5 s. In fast mode a walsender waits until its client confirmed everything sent, so a
+        // stream that lags delays it; a server still up after 30 s is stopped immediately (SIGQUIT).
+        long postmaster = postmasterPid();
+        signal("INT", postmaster);
+        try {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> !Files.exists(data.resolve("postmaster.pid")));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            System.out.println("source did not stop in 30 s in fast mode; stopping it immediately");
+            signal("QUIT", postmaster);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> !Files.exists(data.resolve("postmaster.pid")));
+        }
+        // Releases zonky's lock on the data folder (the server is down already; clean is off, so nothing is deleted).
         server.close();
         server = start(false, port);
+    }
+
+    private long postmasterPid() throws IOException {
+        return Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
+    }
+
+    private static void signal(String signal, long pid) throws IOException {
+        try {
+            new ProcessBuilder("kill", "-" + signal, String.valueOf(pid)).inheritIO().start().waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
     }
 
     public int port() {
