@@ -88,6 +88,7 @@ final class StreamRunner implements Runnable {
                 return;
             }
             log.info("stream {}: this instance runs it", key());
+            supervisor.owned(this);
             boolean targetsLocked = false;
             while (!stopping) {
                 StoredStream stored = supervisor.store().find(initial.id()).orElse(null);
@@ -252,7 +253,13 @@ final class StreamRunner implements Runnable {
                     rs.next();
                     long sourceLsn = rs.getLong(1);
                     String walStatus = rs.getString(2);
-                    long lag = Math.max(0, sourceLsn - current.position);
+                    long confirmed = current.position;
+                    PGReplicationStream stream = current.stream;
+                    if (stream != null && stream.getLastFlushedLSN() != null) {
+                        // A keepalive pgjdbc confirmed (nothing of ours in between) counts as caught up.
+                        confirmed = Math.max(confirmed, stream.getLastFlushedLSN().asLong());
+                    }
+                    long lag = Math.max(0, sourceLsn - confirmed);
                     lagBytes = lag;
                     supervisor.store().lag(stored.id(), sourceLsn, lag);
                     if ("lost".equals(walStatus)) {

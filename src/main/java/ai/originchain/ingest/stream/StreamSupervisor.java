@@ -161,14 +161,21 @@ public class StreamSupervisor {
         }
         StreamRunner runner = new StreamRunner(this, stream);
         runners.put(key, runner);
+        runner.start();
+    }
+
+    /** The runner won the stream's lock: its lag becomes this instance's metric. */
+    void owned(StreamRunner runner) {
         MeterRegistry registry = meters.getIfAvailable();
-        if (registry != null && !gauges.containsKey(key)) {
-            gauges.put(key, Gauge.builder("originchain.stream.lag.bytes", runner, r -> r.lagBytes == null ? Double.NaN : r.lagBytes)
+        StoredStream stream = runner.initial;
+        if (registry != null) {
+            gauges.computeIfAbsent(runner.key(), k -> Gauge.builder("originchain.stream.lag.bytes", runner,
+                            r -> r.lagBytes == null ? Double.NaN : r.lagBytes)
                     .description("WAL bytes the source holds that the stream has not applied yet")
                     .tags("tenant", stream.tenant(), "stream", stream.stream())
+                    .strongReference(true)
                     .register(registry));
         }
-        runner.start();
     }
 
     void ended(StreamRunner runner) {
