@@ -19,6 +19,8 @@ public class IngestProperties {
     private final Target target = new Target();
     private final Demo demo = new Demo();
     private final History history = new History();
+    private final Streams streams = new Streams();
+    private final Secrets secrets = new Secrets();
 
     public Map<String, Tenant> getTenants() { return tenants; }
     public void setTenants(Map<String, Tenant> tenants) { this.tenants = tenants; }
@@ -28,6 +30,8 @@ public class IngestProperties {
     public Target getTarget() { return target; }
     public Demo getDemo() { return demo; }
     public History getHistory() { return history; }
+    public Streams getStreams() { return streams; }
+    public Secrets getSecrets() { return secrets; }
 
     public static class Tenant {
         /** Comma-separated lowercase hex SHA-256 digests of the tokens accepted for this tenant. */
@@ -135,5 +139,38 @@ public class IngestProperties {
         private int rows = 5_000;
         public int getRows() { return rows; }
         public void setRows(int rows) { this.rows = rows; }
+    }
+
+    public static class Streams {
+        /** How often an instance looks for streams nobody runs (takeover), and retries a failed connection. */
+        private Duration pollInterval = Duration.ofSeconds(5);
+        /** How often a runner reads the source's WAL position and the slot's state (lag, wal_status). */
+        private Duration statusInterval = Duration.ofSeconds(5);
+        /** A warning is logged while a stream lags more than this many bytes of WAL. */
+        private long lagWarningBytes = 1024L * 1024 * 1024;
+        /** Changes of one source transaction handed to the apply step at a time (memory bound). */
+        private int batchChanges = 20_000;
+        /**
+         * Let pgjdbc confirm a keepalive's LSN when the stream has confirmed every message it received
+         * (nothing unapplied in between): idle streams then free WAL and the source's shutdown is not held up.
+         */
+        private boolean flushOnKeepalive = true;
+        public boolean isFlushOnKeepalive() { return flushOnKeepalive; }
+        public void setFlushOnKeepalive(boolean flushOnKeepalive) { this.flushOnKeepalive = flushOnKeepalive; }
+        public Duration getPollInterval() { return pollInterval; }
+        public void setPollInterval(Duration pollInterval) { this.pollInterval = pollInterval; }
+        public Duration getStatusInterval() { return statusInterval; }
+        public void setStatusInterval(Duration statusInterval) { this.statusInterval = statusInterval; }
+        public long getLagWarningBytes() { return lagWarningBytes; }
+        public void setLagWarningBytes(long lagWarningBytes) { this.lagWarningBytes = lagWarningBytes; }
+        public int getBatchChanges() { return batchChanges; }
+        public void setBatchChanges(int batchChanges) { this.batchChanges = batchChanges; }
+    }
+
+    public static class Secrets {
+        /** Base64 of a 256-bit key that encrypts stored stream credentials; empty: streams are refused. */
+        private String streamKey = "";
+        public String getStreamKey() { return streamKey; }
+        public void setStreamKey(String streamKey) { this.streamKey = streamKey; }
     }
 }

@@ -38,6 +38,7 @@ public class ApiProblem extends RuntimeException {
             case CANCELLED -> of(409, "cancelled", "The sync was cancelled", failure);
             case NOT_FOUND -> of(404, "not-found", "Not found", failure);
             case STATE_CONFLICT -> of(409, "conflict", "The request conflicts with the current state", failure);
+            case NOT_CONFIGURED -> of(503, "not-configured", "The service is not configured for this request", failure);
         };
     }
 

@@ -29,7 +29,9 @@ public class SyncFailure extends RuntimeException {
         /** The thing asked for does not exist (for this tenant). */
         NOT_FOUND,
         /** The thing asked for exists but is in a state that does not allow the request. */
-        STATE_CONFLICT
+        STATE_CONFLICT,
+        /** The feature needs a setting the operator has not made (e.g. streams without a stream key). */
+        NOT_CONFIGURED
     }
 
     private final Kind kind;
@@ -89,6 +91,10 @@ public class SyncFailure extends RuntimeException {
 
     public static SyncFailure stateConflict(String detail) {
         return new SyncFailure(Kind.STATE_CONFLICT, detail);
+    }
+
+    public static SyncFailure notConfigured(String detail) {
+        return new SyncFailure(Kind.NOT_CONFIGURED, detail);
     }
 
     public static SyncFailure shuttingDown() {

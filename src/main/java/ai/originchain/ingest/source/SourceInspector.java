@@ -51,6 +51,11 @@ public class SourceInspector {
         } catch (SQLException e) {
             throw SourceErrors.connecting(run.source(), e);
         }
+        inspectWithin(run, snapshot);
+    }
+
+    /** Checks every mapping inside {@code snapshot}, a consistent read the run owns from here on. */
+    public void inspectWithin(SyncRun run, SourceRead snapshot) {
         run.sourceRead(snapshot);
         CatalogCheck checked;
         try {

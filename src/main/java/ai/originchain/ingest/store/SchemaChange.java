@@ -9,7 +9,7 @@ public record SchemaChange(String column, String fromType, String toType) {
         return fromType == null;
     }
 
-    String ddl(TargetPlan plan) {
+    public String ddl(TargetPlan plan) {
         String table = SqlNames.qualified(plan.tenant(), plan.table());
         return isNewColumn()
                 ? "ALTER TABLE " + table + " ADD COLUMN " + SqlNames.quote(column) + " " + toType

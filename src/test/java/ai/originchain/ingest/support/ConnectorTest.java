@@ -40,6 +40,8 @@ public abstract class ConnectorTest {
     public static final String GLOBEX_TOKEN = "globex-token-4e5f6a";
     /** The tests' SQLite upload limit, small enough to send a body over it. */
     public static final long MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
+    /** The key stream credentials are encrypted with (base64 of 32 bytes; tests only). */
+    public static final String STREAM_KEY = "c3RyZWFtLWtleS1mb3ItdGVzdHMtb25seS0zMmJ5dGU=";
 
     protected static final TestDatabases dbs = TestDatabases.get();
     protected static final HttpClient http = HttpClient.newHttpClient();
@@ -64,6 +66,9 @@ public abstract class ConnectorTest {
         registry.add("originchain.history.progress-interval", () -> "1s");
         registry.add("originchain.api.async-pool-size", () -> "2");
         registry.add("originchain.api.max-upload-bytes", () -> String.valueOf(MAX_UPLOAD_BYTES));
+        registry.add("originchain.secrets.stream-key", () -> STREAM_KEY);
+        registry.add("originchain.streams.poll-interval", () -> "1s");
+        registry.add("originchain.streams.status-interval", () -> "1s");
     }
 
     public static String sha256(String text) {

@@ -43,7 +43,11 @@ public class PostgresEngine implements SourceEngine {
 
     @Override
     public SourceRead begin(SyncRun run) throws SQLException {
-        SourceSnapshot snapshot = SourceSnapshot.open(connector, run.source(), run.id());
+        return within(run, SourceSnapshot.open(connector, run.source(), run.id()));
+    }
+
+    /** The run's read of {@code snapshot} (its own, or one exported elsewhere, e.g. by a replication slot). */
+    public SourceRead within(SyncRun run, SourceSnapshot snapshot) {
         run.snapshot(snapshot);
         return new SourceRead() {
             @Override

@@ -158,6 +158,11 @@ public class SourceCatalog {
         return false;
     }
 
+    /** The source's description of a type (as a Relation message of a change stream names it). */
+    public SourceType type(Connection connection, long oid, int typmod) throws SQLException {
+        return type(connection, oid, typmod, new HashMap<>());
+    }
+
     private static SourceType type(Connection connection, long oid, int typmod, Map<String, SourceType> cache)
             throws SQLException {
         String key = oid + "/" + typmod;

@@ -65,6 +65,58 @@ public class SourceConnector {
     }
 
     /**
+     * A connection of a change stream, to an address the egress policy checked: read-write only where
+     * a stream must write (its publication), named {@code originchain stream <stream>} in {@code pg_stat_activity}.
+     */
+    public Connection openForStream(SourceSpec source, String stream) throws SQLException {
+        CheckedEndpoint endpoint = check(source);
+        Properties props = pinned(properties(source), endpoint);
+        PGProperty.APPLICATION_NAME.set(props, APPLICATION_NAME + " stream " + stream);
+        PGProperty.OPTIONS.set(props, "-c lock_timeout=" + millis(settings.getLockTimeout())
+                + " -c statement_timeout=" + millis(settings.getStatementTimeout()));
+        PGProperty.READ_ONLY.set(props, false);
+        return connect(source, props, false);
+    }
+
+    /**
+     * A logical replication connection ({@code replication=database}, simple query mode) for a stream,
+     * to an address the egress policy checked, with the output settings under which pgoutput prints
+     * values exactly as COPY does.
+     */
+    public Connection openReplication(SourceSpec source, String stream) throws SQLException {
+        CheckedEndpoint endpoint = check(source);
+        Properties props = pinned(properties(source), endpoint);
+        PGProperty.APPLICATION_NAME.set(props, APPLICATION_NAME + " stream " + stream);
+        PGProperty.READ_ONLY.set(props, false);
+        PGProperty.REPLICATION.set(props, "database");
+        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
+        PGProperty.OPTIONS.set(props, "-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=postgres "
+                + "-c extra_float_digits=3 -c bytea_output=hex");
+        // A replication stream waits for changes as long as the source has none.
+        PGProperty.SOCKET_TIMEOUT.set(props, 0);
+        return connect(source, props, true);
+    }
+
+    private static Properties pinned(Properties props, CheckedEndpoint endpoint) {
+        PGProperty.SOCKET_FACTORY.set(props, PgPinnedSocketFactory.class.getName());
+        PGProperty.SOCKET_FACTORY_ARG.set(props, endpoint.toText());
+        return props;
+    }
+
+    private Connection connect(SourceSpec source, Properties props, boolean autoCommit) throws SQLException {
+        String url = "jdbc:postgresql://" + hostForUrl(source.host()) + ":" + source.port() + "/";
+        Connection connection = driver.connect(url, props);
+        if (connection == null) {
+            throw new SQLException("the driver did not accept the source address");
+        }
+        if (!autoCommit) {
+            connection.setAutoCommit(false);
+        }
+        return connection;
+    }
+
+    /**
      * Server settings sent in the startup packet, so they hold before the first statement (a reader's
      * first statement must be {@code SET TRANSACTION SNAPSHOT}). The coordinator sits idle in its
      * transaction by design while the tables are read: its idle limit is the sync's own limit.

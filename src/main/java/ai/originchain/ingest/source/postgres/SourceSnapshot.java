@@ -85,6 +85,21 @@ public final class SourceSnapshot implements AutoCloseable {
         }
     }
 
+    /**
+     * A view of the source as of a snapshot exported elsewhere (a new replication slot's): the
+     * coordinator and every reader import it. The exporter must keep it alive until all have joined.
+     * Its sessions carry {@code application_name} {@code originchain <label>}.
+     */
+    public static SourceSnapshot importing(SourceConnector connector, SourceSpec source, String snapshotId, String label)
+            throws SQLException {
+        if (snapshotId == null || !SNAPSHOT_ID.matcher(snapshotId).matches()) {
+            throw new SQLException("the source returned an unexpected snapshot id");
+        }
+        CheckedEndpoint endpoint = connector.check(source);
+        SourceSnapshot importer = new SourceSnapshot(connector, source, endpoint, label, null, snapshotId);
+        return new SourceSnapshot(connector, source, endpoint, label, importer.joinSnapshot(), snapshotId);
+    }
+
     /** The coordinating connection, inside the snapshot: use it for catalog reads. */
     public Connection coordinator() {
         return coordinator;
