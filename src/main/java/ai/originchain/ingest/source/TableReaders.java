@@ -17,7 +17,8 @@ public class TableReaders {
 
     public RowSource open(MappingJob job) {
         try {
-            TableReader reader = TableReader.open(job.run().snapshot(), job.sourceTable(), job.keyOrder());
+            TableReader reader = TableReader.open(job.run().snapshot(), job.sourceTable(), job.keyOrder(),
+                    job.modes().sourceWhere());
             job.run().closeWhenDone(reader);
             return reader;
         } catch (SQLException e) {
