@@ -53,10 +53,15 @@ public class MirrorDeletes {
                 continue;
             }
             try {
+                Connection connection = spools.connectionOf(run);
                 if (keys.invalid()) {
-                    antiJoin(spools.connectionOf(run), job, keys);
+                    antiJoin(connection, job, keys);
                 } else {
                     keys.flush();
+                }
+                // Temp tables are never auto-analyzed: without statistics the delete's join is planned blind.
+                try (Statement st = connection.createStatement()) {
+                    st.execute("ANALYZE " + keys.name);
                 }
             } catch (SQLException e) {
                 throw TargetErrors.unavailable(e);

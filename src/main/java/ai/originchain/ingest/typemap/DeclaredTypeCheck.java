@@ -89,7 +89,8 @@ public class DeclaredTypeCheck {
                 .map(k -> "coalesce(c" + new ArrayList<>(names).indexOf(k) + ", 'NULL')").toList());
         TableReader reader;
         try {
-            reader = TableReader.open(run.snapshot(), subset);
+            // Only the rows the mapping's filter reads.
+            reader = TableReader.open(run.snapshot(), subset, null, job.modes().sourceFilter());
         } catch (SQLException e) {
             throw SourceErrors.duringRead(job, e);
         }
