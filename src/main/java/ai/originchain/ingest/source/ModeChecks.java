@@ -120,6 +120,12 @@ public class ModeChecks {
                     quoted.add(literal);
                 }
                 literals.put(leaf, quoted);
+                if (quoted.size() == leaf.values().size() && !applies(connection, job.sourceTable(),
+                        FilterSql.render(leaf, Map.of(leaf, quoted), name -> column.castType()))) {
+                    errors.add(new FieldError(leaf.path() + ".op", "'" + leaf.op().json() + "' does not apply to "
+                            + leaf.column() + ", a column of type " + column.castType()));
+                    ok = false;
+                }
             }
             if (ok) {
                 job.modes().filterLiterals(literals);
@@ -169,6 +175,23 @@ public class ModeChecks {
             if (e.getSQLState() != null && e.getSQLState().startsWith("22")) {
                 connection.rollback(savepoint);
                 return null;
+            }
+            throw e;
+        }
+    }
+
+    /** Whether the source can evaluate the condition on the table (json has no =, for one); nothing is read. */
+    private static boolean applies(Connection connection, SourceTable table, String condition) throws SQLException {
+        Savepoint savepoint = connection.setSavepoint();
+        try (PreparedStatement st = connection.prepareStatement("SELECT 1 FROM "
+                + SqlNames.qualified(table.schema(), table.name()) + " WHERE " + condition + " LIMIT 0");
+             ResultSet rs = st.executeQuery()) {
+            connection.releaseSavepoint(savepoint);
+            return true;
+        } catch (SQLException e) {
+            if (e.getSQLState() != null && e.getSQLState().startsWith("42")) {
+                connection.rollback(savepoint);
+                return false;
             }
             throw e;
         }

@@ -44,12 +44,13 @@ class ModeRejectionTest extends ConnectorTest {
             new Case(400, "mappings[0].filter.all", "filter", Map.of("all", List.of())),
             new Case(400, "mappings[0].filter", "filter", "id = 1"),
             new Case(400, "mappings[0].filter.value", "filter", Map.of("column", "id", "op", "in", "value", 1)),
-            new Case(400, "mappings[0].filter.value", "filter", Map.of("column", "id", "op", "is_null", "value", 1)));
+            new Case(400, "mappings[0].filter.value", "filter", Map.of("column", "id", "op", "is_null", "value", 1)),
+            new Case(422, "mappings[0].filter.op", "filter", Map.of("column", "doc", "op", "<", "value", "{}")));
 
     @Test
     void eachBadFieldIsNamedAndNothingIsWritten() {
         TestDatabases.execute(dbs.source(), "DROP TABLE IF EXISTS public.rej",
-                "CREATE TABLE public.rej (id int PRIMARY KEY, name text, updated_at timestamptz, doc jsonb, blob bytea, tags int[])",
+                "CREATE TABLE public.rej (id int PRIMARY KEY, name text, updated_at timestamptz, doc json, blob bytea, tags int[])",
                 "INSERT INTO public.rej VALUES (1, 'a', now(), '{}', '\\x00', '{1}')", "GRANT SELECT ON public.rej TO readonly");
         for (int i = 0; i < CASES.size(); i++) {
             Case c = CASES.get(i);
