@@ -58,6 +58,11 @@ class RouteChainTest extends ConnectorTest {
                 "check-declared-types", "for-each-mapping", "report", "release-sync");
         assertThat(stepIds("sync-mapping")).containsSubsequence("ensure-target-table", "read-source-table",
                 "batch-rows", "upsert-batch", "mapping-done");
+        assertThat(stepIds("run-sync")).containsSubsequence("inspect-source", "check-modes", "map-types",
+                "for-each-mapping", "run-mirror-deletes", "advance-cursors", "report");
+        assertThat(stepIds("sync-mapping")).containsSubsequence("ensure-target-table", "plan-incremental-read",
+                "prepare-mirror", "read-source-table", "skip-unchanged-rows");
+        assertThat(stepIds("mirror-deletes")).containsExactly("find-absent-keys", "guard-mass-delete", "delete-absent-rows");
     }
 
     @Test

@@ -48,7 +48,8 @@ public class ManifestParser {
     private static final Set<String> UPLOAD_ROOT_FIELDS = Set.of("mappings", "schemas");
     private static final Set<String> SOURCE_FIELDS =
             Set.of("host", "port", "database", "user", "password", "sslmode", "sslrootcert");
-    private static final Set<String> MAPPING_FIELDS = Set.of("source_table", "target_schema", "primary_key", "columns");
+    private static final Set<String> MAPPING_FIELDS = union(Set.of("source_table", "target_schema", "primary_key", "columns"),
+            MappingModeParser.FIELDS);
     private static final Set<String> SCHEMA_FIELDS = Set.of("name", "columns");
     private static final Set<String> DECLARED_COLUMN_FIELDS = Set.of("name", "type");
 
@@ -230,8 +231,9 @@ public class ManifestParser {
                     }
                 }
             }
-            if (qualified != null && targetSchema != null && primaryKey != null) {
-                mappings.add(new MappingSpec(i, qualified[0], qualified[1], targetSchema, primaryKey, columns));
+            ai.originchain.ingest.sync.MappingMode mode = MappingModeParser.parse(m, at, errors.list);
+            if (qualified != null && targetSchema != null && primaryKey != null && mode != null) {
+                mappings.add(new MappingSpec(i, qualified[0], qualified[1], targetSchema, primaryKey, columns, mode));
             }
         }
         return mappings;
@@ -392,6 +394,12 @@ public class ManifestParser {
                 errors.add(prefix + truncate(name), "is not a known field");
             }
         }
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
     }
 
     static String truncate(String value) {

@@ -19,8 +19,8 @@ public class TableReaders {
         job.run().throwIfAborted();
         job.report().estimatedRows(job.sourceTable().estimatedRows());
         try {
-            RowSource reader = job.run().sourceRead().read(
-                    new TableQuery(job.sourceTable(), job.mapping().primaryKey(), job.keyOrder(), job.report()));
+            RowSource reader = job.run().sourceRead().read(new TableQuery(job.sourceTable(), job.mapping().primaryKey(),
+                    job.keyOrder(), job.report(), job.modes().sourceWhere()));
             job.run().closeWhenDone(reader);
             // An abort that came while the read opened has not closed it: end here.
             job.run().throwIfAborted();

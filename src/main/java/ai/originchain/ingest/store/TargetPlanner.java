@@ -129,7 +129,8 @@ public class TargetPlanner {
                 }
             }
             for (String kept : existing.keySet()) {
-                if (columns.stream().noneMatch(c -> c.name().equals(kept))) {
+                if (columns.stream().noneMatch(c -> c.name().equals(kept))
+                        && !kept.equals(ai.originchain.ingest.sync.MappingMode.DELETED_AT)) {
                     job.report().warn("column " + kept + " of the target is no longer selected; it stays, and rows "
                             + "inserted from now on hold NULL in it");
                 }

@@ -23,6 +23,11 @@ final class TargetRows {
     }
 
     static TableReader open(DataSource target, TargetPlan plan, KeyOrder order) throws SQLException {
+        return open(target, plan, order, null);
+    }
+
+    /** Only the rows that pass {@code where} (a mirror's scope), or all when it is null. */
+    static TableReader open(DataSource target, TargetPlan plan, KeyOrder order, String where) throws SQLException {
         Connection connection = target.getConnection();
         try {
             connection.setAutoCommit(false);
@@ -42,6 +47,6 @@ final class TargetRows {
         }
         return TableReader.copyOut(connection, TableReader.copySql(
                 plan.columns().stream().map(TargetColumn::name).toList(),
-                SqlNames.qualified(plan.tenant(), plan.table()), order));
+                SqlNames.qualified(plan.tenant(), plan.table()), order, where));
     }
 }

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.sync.ChangedRows;
+import ai.originchain.ingest.sync.DeletedKeys;
 import ai.originchain.ingest.sync.KeyOrder;
 import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.RowSource;
@@ -18,7 +19,8 @@ import ai.originchain.ingest.sync.RowSource;
 /**
  * The diff step: when the target already holds rows and the key's order is one {@link KeyOrder}
  * reproduces, the source rows (read in key order) are merged with the target's current rows and
- * only those the target does not hold exactly go on. Otherwise the rows pass as they are.
+ * only those the target does not hold exactly go on. Otherwise the rows pass as they are. For a
+ * mirror, the target read is its scope only, and the merge spools the keys only the target holds.
  */
 @Component("unchangedRows")
 public class UnchangedRows {
@@ -36,14 +38,19 @@ public class UnchangedRows {
         if (order == null) {
             return rows;
         }
+        DeletedKeys deleted = job.modes().deletedKeys();
         try {
-            ChangedRows changed = new ChangedRows(job, rows, TargetRows.open(target, job.targetPlan(), order), order);
+            ChangedRows changed = new ChangedRows(job, rows,
+                    TargetRows.open(target, job.targetPlan(), order, job.modes().targetScope()), order, deleted);
             job.run().closeWhenDone(changed);
             return changed;
         } catch (SQLException e) {
             // Only an optimisation: the upserts that follow meet the target's trouble and report it.
             log.warn("sync {} {}: reading the target for comparison failed, every row is upserted: {}",
                     job.run().id(), job, TargetErrors.summary(e));
+            if (deleted != null) {
+                deleted.invalidate();
+            }
             return rows;
         }
     }

@@ -43,7 +43,7 @@ public class UpsertWriter {
     public void write(RowBatch batch) {
         MappingJob job = batch.job();
         TargetPlan plan = job.targetPlan();
-        Statements sql = Statements.of(plan);
+        Statements sql = Statements.of(plan, job.mapping().mode().softDelete());
         if (!job.beginWrite()) {
             return;
         }
@@ -102,6 +102,11 @@ public class UpsertWriter {
     record Statements(String createStaging, String copy, String upsert, String bulkCopy) {
 
         static Statements of(TargetPlan plan) {
+            return of(plan, false);
+        }
+
+        /** With {@code revive} (a soft-deleting mirror), a row that comes back is live again. */
+        static Statements of(TargetPlan plan, boolean revive) {
             List<TargetColumn> columns = plan.columns();
             String target = SqlNames.qualified(plan.tenant(), plan.table());
             String staging = "pg_temp." + SqlNames.quote("oc_stage_" + signature(plan));
@@ -112,19 +117,23 @@ public class UpsertWriter {
             String copy = "COPY " + staging + " (" + names + ") FROM STDIN";
             String select = "SELECT " + names + " FROM " + staging;
             List<TargetColumn> values = columns.stream().filter(c -> !plan.primaryKey().contains(c.name())).toList();
-            String conflict;
-            if (values.isEmpty()) {
-                conflict = "DO NOTHING";
-            } else {
-                String set = values.stream().map(c -> SqlNames.quote(c.name()) + " = EXCLUDED." + SqlNames.quote(c.name()))
-                        .collect(Collectors.joining(", "));
-                String current = values.stream().map(c -> compared("t", c)).collect(Collectors.joining(", "));
-                String incoming = values.stream().map(c -> compared("EXCLUDED", c)).collect(Collectors.joining(", "));
-                conflict = "DO UPDATE SET " + set + " WHERE (" + current + ") IS DISTINCT FROM (" + incoming + ")";
-                if (values.size() == 1) {
-                    conflict = "DO UPDATE SET " + set + " WHERE " + current + " IS DISTINCT FROM " + incoming;
-                }
+            List<String> set = new java.util.ArrayList<>(values.stream()
+                    .map(c -> SqlNames.quote(c.name()) + " = EXCLUDED." + SqlNames.quote(c.name())).toList());
+            List<String> changed = new java.util.ArrayList<>();
+            if (values.size() == 1) {
+                changed.add(compared("t", values.get(0)) + " IS DISTINCT FROM " + compared("EXCLUDED", values.get(0)));
+            } else if (!values.isEmpty()) {
+                changed.add("(" + values.stream().map(c -> compared("t", c)).collect(Collectors.joining(", "))
+                        + ") IS DISTINCT FROM (" + values.stream().map(c -> compared("EXCLUDED", c))
+                        .collect(Collectors.joining(", ")) + ")");
             }
+            if (revive) {
+                String deletedAt = SqlNames.quote(ai.originchain.ingest.sync.MappingMode.DELETED_AT);
+                set.add(deletedAt + " = NULL");
+                changed.add("t." + deletedAt + " IS NOT NULL");
+            }
+            String conflict = set.isEmpty() ? "DO NOTHING"
+                    : "DO UPDATE SET " + String.join(", ", set) + " WHERE " + String.join(" OR ", changed);
             String upsert = "INSERT INTO " + target + " AS t (" + names + ") " + select
                     + " ON CONFLICT (" + key + ") " + conflict;
             String bulkCopy = "COPY " + target + " (" + names + ") FROM STDIN";

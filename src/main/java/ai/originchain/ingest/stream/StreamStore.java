@@ -28,7 +28,6 @@ public class StreamStore {
             """;
 
     private final DataSource target;
-    private volatile boolean ready;
 
     public StreamStore(DataSource target) {
         this.target = target;
@@ -37,10 +36,6 @@ public class StreamStore {
     Connection connection() throws SQLException {
         Connection connection = target.getConnection();
         try {
-            if (!ready) {
-                StreamMetadata.ensure(connection);
-                ready = true;
-            }
             connection.setAutoCommit(true);
             return connection;
         } catch (SQLException | RuntimeException e) {

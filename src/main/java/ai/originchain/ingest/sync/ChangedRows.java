@@ -27,6 +27,7 @@ public final class ChangedRows implements RowSource {
     private final RowSource source;
     private final RowSource target;
     private final KeyOrder order;
+    private final DeletedKeys deleted;
     private final int[] sourceSpans;
     private final int[] previousSpans;
     private final int[] targetSpans;
@@ -34,12 +35,22 @@ public final class ChangedRows implements RowSource {
     private byte[] previousSource;
     private byte[] targetRow;
     private boolean targetDone;
+    private boolean targetMatched;
     private boolean passThrough;
     private long unreported;
     private long skipped;
 
     public ChangedRows(MappingJob job, RowSource source, RowSource target, KeyOrder order) {
+        this(job, source, target, order, null);
+    }
+
+    /**
+     * With {@code deleted} (a mirror): every target row whose key the source lacks goes there as the
+     * merge passes it, and the target is read to its end.
+     */
+    public ChangedRows(MappingJob job, RowSource source, RowSource target, KeyOrder order, DeletedKeys deleted) {
         this.job = job;
+        this.deleted = deleted;
         this.source = source;
         this.target = target;
         this.order = order;
@@ -91,6 +102,7 @@ public final class ChangedRows implements RowSource {
                 return false;
             }
             if (c == 0) {
+                targetMatched = true;
                 return Arrays.equals(targetRow, row);
             }
             if (!advanceTarget()) {
@@ -109,6 +121,7 @@ public final class ChangedRows implements RowSource {
             return disorder("reading the target failed: " + e.getMessage());
         }
         if (next == null) {
+            spoolUnmatched();
             closeTarget();
             return false;
         }
@@ -118,13 +131,26 @@ public final class ChangedRows implements RowSource {
         if (targetRow != null && order.compare(targetRow, targetSpans, next, nextTargetSpans) >= 0) {
             return disorder("the target rows are not in key order");
         }
+        spoolUnmatched();
         targetRow = next;
+        targetMatched = false;
         System.arraycopy(nextTargetSpans, 0, targetSpans, 0, targetSpans.length);
         return true;
     }
 
+    /** The current target row, when no source row had its key: a mirror deletes it. */
+    private void spoolUnmatched() {
+        if (deleted != null && targetRow != null && !targetMatched) {
+            deleted.add(targetRow, targetSpans);
+        }
+        targetMatched = true;
+    }
+
     /** Stops comparing: the rest of the source is passed on whole, the upsert decides. */
     private boolean disorder(String why) {
+        if (deleted != null) {
+            deleted.invalidate();
+        }
         log.warn("sync {} {}: {} ({}); comparing with the target stops, the remaining rows are all upserted",
                 job.run().id(), job, why, order);
         passThrough = true;
@@ -137,6 +163,17 @@ public final class ChangedRows implements RowSource {
      * clean; a target with many rows the source no longer has is cut off instead (its connection dropped).
      */
     private void finishTarget() {
+        if (deleted != null) {
+            // A mirror: every row the target still holds is one the source lacks.
+            try {
+                while (!targetDone && advanceTarget()) {
+                    // advanceTarget spools the row it leaves.
+                }
+            } catch (SQLException e) {
+                disorder("reading the target failed: " + e.getMessage());
+            }
+            return;
+        }
         try {
             for (int i = 0; !targetDone && i < DRAIN_ROWS && target.nextRow() != null; i++) {
                 // Rows only the target holds stay where they are.

@@ -9,6 +9,7 @@ public final class MappingJob {
     private final SyncRun run;
     private final MappingSpec mapping;
     private final MappingReport report;
+    private final ModeState modes = new ModeState();
     private volatile SourceTable sourceTable;
     private volatile TargetPlan targetPlan;
     private volatile boolean bulkLoad;
@@ -26,6 +27,7 @@ public final class MappingJob {
     public SyncRun run() { return run; }
     public MappingSpec mapping() { return mapping; }
     public MappingReport report() { return report; }
+    public ModeState modes() { return modes; }
     public SourceTable sourceTable() { return sourceTable; }
     public TargetPlan targetPlan() { return targetPlan; }
     public void sourceTable(SourceTable table) { this.sourceTable = table; }
@@ -45,7 +47,8 @@ public final class MappingJob {
      */
     public synchronized KeyOrder keyOrder() {
         if (!keyOrderKnown) {
-            keyOrder = bulkLoad ? null : KeyOrder.of(sourceTable, targetPlan);
+            // An incremental read is a slice of the table: no merge with the whole target.
+            keyOrder = bulkLoad || mapping.mode().incremental() ? null : KeyOrder.of(sourceTable, targetPlan);
             keyOrderKnown = true;
         }
         return keyOrder;

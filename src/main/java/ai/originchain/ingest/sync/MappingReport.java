@@ -17,6 +17,9 @@ public final class MappingReport {
     private final AtomicLong rowsChanged = new AtomicLong();
     private final AtomicLong bytesRead = new AtomicLong();
     private volatile long estimatedRows = -1;
+    private final AtomicLong rowsDeleted = new AtomicLong();
+    private volatile String cursorFrom;
+    private volatile String cursorTo;
     private final List<String> warnings = new ArrayList<>();
     private final List<String> schemaChanges = new ArrayList<>();
     private volatile Status status = Status.PENDING;
@@ -33,7 +36,22 @@ public final class MappingReport {
     public long rowsRead() { return rowsRead.get(); }
     public long rowsWritten() { return rowsWritten.get(); }
     public long rowsChanged() { return rowsChanged.get(); }
+    public long rowsDeleted() { return rowsDeleted.get(); }
     public Status status() { return status; }
+
+    public void addDeleted(long n) { rowsDeleted.addAndGet(n); }
+
+    /** An incremental mapping's bounds: the high-water mark it started from (null: read everything) and reached. */
+    public void cursor(String from, String to) {
+        cursorFrom = from;
+        cursorTo = to;
+    }
+
+    /** A mapping that had finished its rows but whose sync then refused it (the mass-delete guard). */
+    public void refused(String reason) {
+        status = Status.FAILED;
+        error = reason;
+    }
 
     public void started() {
         startedNanos = System.nanoTime();
@@ -95,6 +113,13 @@ public final class MappingReport {
         json.put("rows_read", rowsRead.get());
         json.put("rows_written", rowsWritten.get());
         json.put("rows_changed", rowsChanged.get());
+        if (mapping.mode().mirror()) {
+            json.put("rows_deleted", rowsDeleted.get());
+        }
+        if (mapping.mode().incremental()) {
+            json.put("cursor_from", cursorFrom);
+            json.put("cursor_to", cursorTo);
+        }
         json.put("schema_created", schemaCreated);
         long ms = status == Status.RUNNING ? elapsedMs() : durationMs;
         json.put("duration_ms", ms);

@@ -7,7 +7,13 @@ import java.util.List;
  * {@code index} is the mapping's position in the request, for error field names.
  */
 public record MappingSpec(int index, String sourceSchema, String sourceTable, String targetSchema,
-                          List<String> primaryKey, List<String> columns) {
+                          List<String> primaryKey, List<String> columns, MappingMode mode) {
+
+    /** A plain upsert mapping. */
+    public MappingSpec(int index, String sourceSchema, String sourceTable, String targetSchema,
+                       List<String> primaryKey, List<String> columns) {
+        this(index, sourceSchema, sourceTable, targetSchema, primaryKey, columns, MappingMode.UPSERT);
+    }
 
     public String sourceTableName() {
         return sourceSchema + "." + sourceTable;

@@ -90,7 +90,9 @@ public class DeclaredTypeCheck {
                 .map(k -> "coalesce(c" + new ArrayList<>(names).indexOf(k) + ", 'NULL')").toList());
         RowSource reader;
         try {
-            reader = run.sourceRead().read(new TableQuery(subset, job.mapping().primaryKey(), null, job.report()));
+            // Only the rows the mapping's filter reads.
+            reader = run.sourceRead().read(new TableQuery(subset, job.mapping().primaryKey(), null, job.report(),
+                    job.modes().sourceFilter()));
         } catch (SQLException e) {
             throw SourceErrors.duringRead(job, e);
         }

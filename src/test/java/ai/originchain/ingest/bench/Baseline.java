@@ -79,14 +79,26 @@ final class Baseline {
 
     /** One timed baseline load of {@code table} into {@code schema.table}. */
     Result load(BenchServers servers, BenchTable table, String schema) throws Exception {
-        return psql != null ? viaPsql(servers, table, schema) : viaCopyManager(servers, table, schema);
+        return load(servers, table, schema, false);
     }
 
-    private Result viaPsql(BenchServers servers, BenchTable table, String schema) throws IOException, InterruptedException {
+    /** With {@code mirror}, the same and then a DELETE of the target's rows the staging table lacks. */
+    Result load(BenchServers servers, BenchTable table, String schema, boolean mirror) throws Exception {
+        String delete = mirror ? mirrorDelete(table, schema) : "SELECT 1";
+        return psql != null ? viaPsql(servers, table, schema, delete) : viaCopyManager(servers, table, schema, delete);
+    }
+
+    static String mirrorDelete(BenchTable table, String schema) {
+        return "DELETE FROM " + schema + "." + table.name() + " t WHERE NOT EXISTS (SELECT 1 FROM stage s WHERE s."
+                + table.key() + " = t." + table.key() + ")";
+    }
+
+    private Result viaPsql(BenchServers servers, BenchTable table, String schema, String delete)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder("bash", "-o", "pipefail", "-c",
                 "PGPASSWORD=\"$SRC_PW\" \"$PSQL\" \"$SRC\" -X -q -v ON_ERROR_STOP=1 -c \"$COPY_OUT\""
                         + " | PGPASSWORD=\"$TGT_PW\" \"$PSQL\" \"$TGT\" -X -v ON_ERROR_STOP=1"
-                        + " -c \"$CREATE\" -c '\\copy stage from pstdin' -c \"$UPSERT\"");
+                        + " -c \"$CREATE\" -c '\\copy stage from pstdin' -c \"$UPSERT\" -c \"$DELETE\"");
         Map<String, String> env = pb.environment();
         env.put("PSQL", psql.toString());
         env.put("SRC", servers.sourceReader().conninfo());
@@ -96,6 +108,7 @@ final class Baseline {
         env.put("COPY_OUT", "\\copy (" + select(table) + ") to stdout");
         env.put("CREATE", createStaging(table, schema));
         env.put("UPSERT", table.upsertFrom("stage", schema));
+        env.put("DELETE", delete);
         pb.redirectErrorStream(true);
         long start = System.nanoTime();
         Process p = pb.start();
@@ -108,7 +121,7 @@ final class Baseline {
         return new Result(lastNumber(COPIED, out), lastNumber(UPSERTED, out), seconds);
     }
 
-    private Result viaCopyManager(BenchServers servers, BenchTable table, String schema) throws Exception {
+    private Result viaCopyManager(BenchServers servers, BenchTable table, String schema, String delete) throws Exception {
         long start = System.nanoTime();
         try (Connection source = servers.sourceReader().connect(); Connection target = servers.target().connect();
              Statement st = target.createStatement()) {
@@ -128,6 +141,7 @@ final class Baseline {
             }
             reader.join();
             long changed = st.executeUpdate(table.upsertFrom("stage", schema));
+            st.execute(delete);
             st.execute("DROP TABLE stage");
             return new Result(copied, changed, (System.nanoTime() - start) / 1e9);
         }

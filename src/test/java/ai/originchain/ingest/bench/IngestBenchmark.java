@@ -35,6 +35,9 @@ import ch.qos.logback.classic.Logger;
  *   B  unchanged re-sync
  *   (source: UPDATE … WHERE id % 10 = 0)
  *   C  re-sync after 10% of the rows changed      (and, for reference, the baseline doing the same)
+ *   (source: DELETE … WHERE key % 100 = 7)
+ *   D  mirror sync after 1% of the rows were deleted (the baseline first: its pipe, upsert, then
+ *      DELETE … WHERE NOT EXISTS (SELECT 1 FROM stage …))
  * </pre>
  * Between timed steps, untimed: VACUUM ANALYZE of the table just written and a CHECKPOINT on both servers.
  */
@@ -187,6 +190,21 @@ public final class IngestBenchmark {
             rows.add(baselineRow(t, "baseline: 10% changed", baseline.load(servers, t, BASELINE_SCHEMA)));
         }
 
+        // D: 1% of the rows deleted at the source, then a mirror sync (and the baseline's hand-made mirror).
+        try (Connection c = servers.sourceAdmin().connect(); Statement st = c.createStatement()) {
+            for (BenchTable t : tables) {
+                int deleted = st.executeUpdate("DELETE FROM " + t.sourceTable() + " WHERE " + t.key() + " % 100 = 7");
+                say("source: " + deleted + " rows of " + t.sourceTable() + " deleted (" + t.key() + " % 100 = 7)");
+                st.execute("VACUUM ANALYZE " + t.sourceTable());
+            }
+        }
+        for (BenchTable t : tables) {
+            settle(BASELINE_SCHEMA, t);
+            rows.add(baselineRow(t, "baseline: mirror, 1% deleted", baseline.load(servers, t, BASELINE_SCHEMA, true)));
+            settle(ServiceProcess.TENANT, t);
+            rows.add(serviceRow(t, "D: mirror, 1% deleted", "baseline: mirror, 1% deleted", "mirror"));
+        }
+
         List<String> checks = new ArrayList<>(verify(tables));
         checks.addAll(cpuByThread());
         List<String> profile = List.of();
@@ -266,19 +284,25 @@ public final class IngestBenchmark {
     }
 
     private Row serviceRow(BenchTable t, String phase, String baselinePhase) throws Exception {
+        return serviceRow(t, phase, baselinePhase, "upsert");
+    }
+
+    private Row serviceRow(BenchTable t, String phase, String baselinePhase, String mode) throws Exception {
         Double base = rows.stream().filter(r -> r.table().equals(t.name()) && r.phase().equals(baselinePhase))
                 .map(Row::seconds).findFirst().orElse(null);
         ServiceProcess.Sync sync;
         Peaks peaks;
         try (ProcessWatch watch = new ProcessWatch(service.pid())) {
             Instant start = Instant.now();
-            sync = service.sync(servers.sourceReader(), t);
+            sync = service.sync(servers.sourceReader(), t, mode);
             syncWindows.add(new HotMethods.Window(start, Instant.now()));
             peaks = watch.finish();
         }
-        say(String.format(Locale.ROOT, "%-17s %-28s %,10d rows %,10d changed %8.2f s (service: %d ms)", t.name(), phase,
-                sync.rowsRead(), sync.rowsChanged(), sync.seconds(), sync.durationMs()));
-        return new Row(t.name(), phase, sync.rowsRead(), sync.rowsChanged(), sync.seconds(), base, peaks);
+        say(String.format(Locale.ROOT, "%-17s %-28s %,10d rows %,10d changed %8.2f s (service: %d ms)%s", t.name(), phase,
+                sync.rowsRead(), sync.rowsChanged(), sync.seconds(), sync.durationMs(),
+                mode.equals("mirror") ? ", " + sync.rowsDeleted() + " deleted" : ""));
+        String shown = mode.equals("mirror") ? phase + String.format(Locale.ROOT, " (%,d deleted)", sync.rowsDeleted()) : phase;
+        return new Row(t.name(), shown, sync.rowsRead(), sync.rowsChanged(), sync.seconds(), base, peaks);
     }
 
     /** Same rows and values at the source, in the baseline's tables and in the service's. */

@@ -31,7 +31,7 @@ final class ServiceProcess implements AutoCloseable {
     static final String TENANT = "bench";
     static final String JAR = "target/postgres-ingest-connector-0.1.0-SNAPSHOT.jar";
 
-    record Sync(long rowsRead, long rowsWritten, long rowsChanged, long durationMs, double seconds) {
+    record Sync(long rowsRead, long rowsWritten, long rowsChanged, long durationMs, double seconds, long rowsDeleted) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -124,11 +124,16 @@ final class ServiceProcess implements AutoCloseable {
 
     /** One sync of one table over HTTP; the wall time of the request is what is timed. */
     Sync sync(PgEndpoint source, BenchTable table) throws IOException, InterruptedException {
+        return sync(source, table, "upsert");
+    }
+
+    /** One sync of {@code table} in {@code mode} (upsert or mirror). */
+    Sync sync(PgEndpoint source, BenchTable table, String mode) throws IOException, InterruptedException {
         Map<String, Object> body = Map.of(
                 "source", Map.of("host", source.host(), "port", source.port(), "database", source.database(),
                         "user", source.user(), "password", source.password(), "sslmode", "require"),
                 "mappings", List.of(Map.of("source_table", table.sourceTable(), "target_schema", table.name(),
-                        "primary_key", List.of(table.key()))));
+                        "primary_key", List.of(table.key()), "mode", mode)));
         HttpRequest request = HttpRequest.newBuilder(
                         URI.create("http://localhost:" + port + "/v1/tenants/" + TENANT + "/ingest/postgres/sync"))
                 .header("Authorization", "Bearer " + token)
@@ -149,7 +154,7 @@ final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException("sync did not succeed: " + response.body());
         }
         return new Sync(m.get("rows_read").asLong(), m.get("rows_written").asLong(), m.get("rows_changed").asLong(),
-                m.get("duration_ms").asLong(), seconds);
+                m.get("duration_ms").asLong(), seconds, m.path("rows_deleted").asLong());
     }
 
     /** Writes the flight recording so far (the service was started with JFR). */

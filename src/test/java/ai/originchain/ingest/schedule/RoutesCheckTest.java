@@ -21,6 +21,28 @@ class RoutesCheckTest {
     }
 
     @Test
+    void theExampleScheduleWithMappingModesIsValid() throws Exception {
+        assertThat(RoutesCheck.check(Path.of("routes"), Path.of("routes/examples/orders-modes-hourly.yaml"))).isEmpty();
+    }
+
+    @Test
+    void aManifestWithABadModeOrFilterFailsTheCheckNamingTheField(@TempDir Path dir) throws Exception {
+        copyRoutes(dir);
+        Path manifest = dir.resolve("bad-modes.yaml");
+        Files.writeString(manifest, Files.readString(Path.of("routes/manifests/orders-modes.example.yaml"))
+                .replace("op: in", "op: like").replace("max_delete_fraction: 0.1", "max_delete_fraction: 2")
+                .replace("lookback: PT5M", "lookback: 5 minutes"));
+        Files.writeString(dir.resolve("bad-modes-schedule.yaml"), Files.readString(Path.of("routes/examples/orders-modes-hourly.yaml"))
+                .replace("routes/manifests/orders-modes.example.yaml", manifest.toString()));
+
+        List<String> problems = RoutesCheck.check(dir);
+
+        assertThat(problems).anyMatch(p -> p.contains("mappings[0].filter.all[0].op"))
+                .anyMatch(p -> p.contains("mappings[0].max_delete_fraction"))
+                .anyMatch(p -> p.contains("mappings[1].cursor.lookback"));
+    }
+
+    @Test
     void aBrokenRouteFileFailsTheCheck(@TempDir Path dir) throws Exception {
         copyRoutes(dir);
         Files.writeString(dir.resolve("broken.yaml"), """

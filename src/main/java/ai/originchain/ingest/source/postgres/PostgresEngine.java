@@ -68,7 +68,7 @@ public class PostgresEngine implements SourceEngine {
 
             @Override
             public RowSource read(TableQuery query) throws SQLException {
-                return TableReader.open(snapshot, query.table(), query.order());
+                return TableReader.open(snapshot, query.table(), query.order(), query.where());
             }
 
             @Override

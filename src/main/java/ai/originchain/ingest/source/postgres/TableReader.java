@@ -37,8 +37,14 @@ public final class TableReader implements RowSource {
 
     /** The table in the sync's snapshot, ordered by {@code order} when it is not null. */
     public static TableReader open(SourceSnapshot snapshot, SourceTable table, KeyOrder order) throws SQLException {
+        return open(snapshot, table, order, null);
+    }
+
+    /** The rows of the table that pass {@code where} (a checked, quoted SQL condition; null for all). */
+    public static TableReader open(SourceSnapshot snapshot, SourceTable table, KeyOrder order, String where)
+            throws SQLException {
         return copyOut(snapshot.joinSnapshot(), copySql(table.columns().stream().map(SourceColumn::name).toList(),
-                SqlNames.quote(table.schema()) + "." + SqlNames.quote(table.name()), order));
+                SqlNames.quote(table.schema()) + "." + SqlNames.quote(table.name()), order, where));
     }
 
     /**
@@ -57,9 +63,14 @@ public final class TableReader implements RowSource {
 
     /** {@code COPY (SELECT columns FROM table [ORDER BY key]) TO STDOUT}; {@code table} is already quoted. */
     public static String copySql(java.util.List<String> columns, String table, KeyOrder order) {
+        return copySql(columns, table, order, null);
+    }
+
+    /** The same, with a {@code WHERE} condition that was built from checked names and server-quoted values. */
+    public static String copySql(java.util.List<String> columns, String table, KeyOrder order, String where) {
         String names = columns.stream().map(SqlNames::quote).collect(Collectors.joining(", "));
-        return "COPY (SELECT " + names + " FROM " + table + (order == null ? "" : " ORDER BY " + order.orderBy())
-                + ") TO STDOUT";
+        return "COPY (SELECT " + names + " FROM " + table + (where == null ? "" : " WHERE " + where)
+                + (order == null ? "" : " ORDER BY " + order.orderBy()) + ") TO STDOUT";
     }
 
     /** The next row, newline included, or null at the end of the table. */

@@ -1,0 +1,241 @@
+package ai.originchain.ingest.source.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.camel.ExchangeProperty;
+import org.springframework.stereotype.Component;
+
+import ai.originchain.ingest.failure.FieldError;
+import ai.originchain.ingest.failure.SyncFailure;
+import ai.originchain.ingest.filter.FilterSql;
+import ai.originchain.ingest.source.SourceEngines;
+import ai.originchain.ingest.source.SourceInspector;
+import ai.originchain.ingest.source.SourceTable;
+import ai.originchain.ingest.filter.RowFilter;
+import ai.originchain.ingest.sync.MappingJob;
+import ai.originchain.ingest.sync.MappingMode;
+import ai.originchain.ingest.sync.SourceErrors;
+import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sync.SyncRun;
+import ai.originchain.ingest.sync.SyncSteps;
+
+/**
+ * Checks each mapping's filter and cursor against the source catalog, inside the sync's snapshot and
+ * before anything is written (422 naming the JSON path): every filter column must exist (and, for a
+ * mirror, be among the columns the target gets), every value must be one its column's type reads —
+ * tried by the source server itself, which also quotes it ({@code quote_literal}); COPY takes no
+ * bind parameters, so the filter reaches the read as quoted literals cast to the column's type.
+ * A cursor must be an orderable column, its lookback of the matching kind.
+ */
+@Component("modeChecks")
+public class ModeChecks {
+
+    static final Set<String> NUMERIC_CURSORS = Set.of("int2", "int4", "int8", "numeric");
+    static final Set<String> TIME_CURSORS = Set.of("date", "timestamp", "timestamptz");
+    private static final String COLUMNS = """
+            SELECT a.attname, pg_catalog.format_type(a.atttypid, NULL), coalesce(b.typname, t.typname),
+                   coalesce(b.typnamespace, t.typnamespace) = 'pg_catalog'::regnamespace
+              FROM pg_catalog.pg_attribute a
+              JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+              LEFT JOIN pg_catalog.pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype
+             WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped
+            """;
+
+    /** A source column as a filter or cursor sees it: the type literals are cast to, and its base type. */
+    record Column(String castType, String baseType, boolean builtIn) {
+    }
+
+    public void check(@ExchangeProperty(SyncSteps.RUN) SyncRun run, @ExchangeProperty(SourceInspector.ENGINE) String engine) {
+        if (engine != null && !SourceEngines.DEFAULT.equals(engine)) {
+            refuseFiltersAndCursors(run, engine);
+        }
+        List<FieldError> errors = new ArrayList<>();
+        for (MappingJob job : run.jobs()) {
+            MappingMode mode = job.mapping().mode();
+            if (mode.softDelete() && job.sourceTable().columns().stream()
+                    .anyMatch(c -> c.name().equals(MappingMode.DELETED_AT))) {
+                errors.add(new FieldError(job.mapping().field("delete_mode"), "the source table "
+                        + job.mapping().sourceTableName() + " has a column " + MappingMode.DELETED_AT
+                        + ", which a soft-deleting mirror keeps for itself at the target; leave it out of columns or use hard deletes"));
+            }
+        }
+        if (run.jobs().stream().anyMatch(j -> j.mapping().mode().filter() != null || j.mapping().mode().cursor() != null)) {
+            Connection connection = null;
+            try {
+                connection = run.snapshot().joinSnapshot();
+                for (MappingJob job : run.jobs()) {
+                    MappingMode mode = job.mapping().mode();
+                    if (mode.filter() != null || mode.cursor() != null) {
+                        check(connection, job, columns(connection, job.sourceTable()), errors);
+                    }
+                }
+            } catch (SQLException e) {
+                throw SyncFailure.sourceFailed("checking filters and cursors at the source failed: "
+                        + SourceErrors.reason(run, e));
+            } finally {
+                if (connection != null) {
+                    SourceSnapshot.closeQuietly(connection);
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw SyncFailure.mismatch(errors);
+        }
+    }
+
+    private static void check(Connection connection, MappingJob job, Map<String, Column> columns, List<FieldError> errors)
+            throws SQLException {
+        MappingMode mode = job.mapping().mode();
+        String table = job.mapping().sourceTableName();
+        if (mode.filter() != null) {
+            Map<RowFilter.Leaf, List<String>> literals = new IdentityHashMap<>();
+            boolean ok = true;
+            for (RowFilter.Leaf leaf : FilterSql.leaves(mode.filter())) {
+                Column column = columns.get(leaf.column());
+                if (column == null) {
+                    errors.add(new FieldError(leaf.path() + ".column", "'" + leaf.column() + "' is not a column of "
+                            + table + " (names are case-sensitive)"));
+                    ok = false;
+                    continue;
+                }
+                if (mode.mirror() && job.sourceTable().columns().stream().noneMatch(c -> c.name().equals(leaf.column()))) {
+                    errors.add(new FieldError(leaf.path() + ".column", "'" + leaf.column() + "' is not among the mapping's "
+                            + "columns: a mirror judges the filter on the target's stored values too"));
+                    ok = false;
+                    continue;
+                }
+                List<String> quoted = new ArrayList<>();
+                for (String value : leaf.values()) {
+                    String literal = literal(connection, value, column.castType());
+                    if (literal == null) {
+                        errors.add(new FieldError(leaf.path() + ".value", "'" + truncate(value) + "' is not a valid "
+                                + column.castType() + " (the type of " + leaf.column() + ")"));
+                        ok = false;
+                        break;
+                    }
+                    quoted.add(literal);
+                }
+                literals.put(leaf, quoted);
+                if (quoted.size() == leaf.values().size() && !applies(connection, job.sourceTable(),
+                        FilterSql.render(leaf, Map.of(leaf, quoted), name -> column.castType()))) {
+                    errors.add(new FieldError(leaf.path() + ".op", "'" + leaf.op().json() + "' does not apply to "
+                            + leaf.column() + ", a column of type " + column.castType()));
+                    ok = false;
+                }
+            }
+            if (ok) {
+                job.modes().filterLiterals(literals);
+                job.modes().sourceFilter(FilterSql.render(mode.filter(), literals, name -> columns.get(name).castType()));
+            }
+        }
+        if (mode.cursor() != null) {
+            String field = job.mapping().field("cursor");
+            Column column = columns.get(mode.cursor().column());
+            if (column == null) {
+                errors.add(new FieldError(field + ".column", "'" + mode.cursor().column() + "' is not a column of " + table));
+                return;
+            }
+            boolean numeric = column.builtIn() && NUMERIC_CURSORS.contains(column.baseType());
+            boolean time = column.builtIn() && TIME_CURSORS.contains(column.baseType());
+            if (!numeric && !time) {
+                errors.add(new FieldError(field + ".column", "'" + mode.cursor().column() + "' is " + column.castType()
+                        + ", which has no order an incremental sync can follow: use an integer, numeric, date, "
+                        + "timestamp or timestamptz column"));
+            } else if (numeric && !mode.cursor().numeric()) {
+                errors.add(new FieldError(field + ".lookback", "'" + mode.cursor().column() + "' is " + column.castType()
+                        + ": give the lookback as a number"));
+            } else if (time && mode.cursor().numeric() && !mode.cursor().lookback().equals("0")) {
+                errors.add(new FieldError(field + ".lookback", "'" + mode.cursor().column() + "' is " + column.castType()
+                        + ": give the lookback as an ISO-8601 duration such as \"PT5M\""));
+            } else {
+                job.modes().cursorType(column.castType());
+            }
+        }
+    }
+
+    /** The value as a quoted SQL literal, by the source server; null when the type rejects it. */
+    private static String literal(Connection connection, String value, String castType) throws SQLException {
+        Savepoint savepoint = connection.setSavepoint();
+        // castType comes from the server's format_type: a well-formed type name, safe in SQL text.
+        try (PreparedStatement st = connection.prepareStatement(
+                "SELECT pg_catalog.quote_literal(CAST(? AS text)), CAST(CAST(? AS text) AS " + castType + ") IS NULL")) {
+            st.setString(1, value);
+            st.setString(2, value);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                String quoted = rs.getString(1);
+                connection.releaseSavepoint(savepoint);
+                return quoted;
+            }
+        } catch (SQLException e) {
+            if (e.getSQLState() != null && e.getSQLState().startsWith("22")) {
+                connection.rollback(savepoint);
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /** Whether the source can evaluate the condition on the table (json has no =, for one); nothing is read. */
+    private static boolean applies(Connection connection, SourceTable table, String condition) throws SQLException {
+        Savepoint savepoint = connection.setSavepoint();
+        try (PreparedStatement st = connection.prepareStatement("SELECT 1 FROM "
+                + SqlNames.qualified(table.schema(), table.name()) + " WHERE " + condition + " LIMIT 0");
+             ResultSet rs = st.executeQuery()) {
+            connection.releaseSavepoint(savepoint);
+            return true;
+        } catch (SQLException e) {
+            if (e.getSQLState() != null && e.getSQLState().startsWith("42")) {
+                connection.rollback(savepoint);
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private static Map<String, Column> columns(Connection connection, SourceTable table) throws SQLException {
+        Map<String, Column> columns = new HashMap<>();
+        try (PreparedStatement st = connection.prepareStatement(COLUMNS)) {
+            st.setString(1, SqlNames.qualified(table.schema(), table.name()));
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    columns.put(rs.getString(1), new Column(rs.getString(2), rs.getString(3), rs.getBoolean(4)));
+                }
+            }
+        }
+        return columns;
+    }
+
+    private static String truncate(String value) {
+        return value.length() <= 64 ? value : value.substring(0, 64) + "…";
+    }
+
+    /** Filters and cursors are rendered in PostgreSQL's SQL only: other engines take upsert and mirror. */
+    private static void refuseFiltersAndCursors(SyncRun run, String engine) {
+        List<FieldError> errors = new ArrayList<>();
+        for (MappingJob job : run.jobs()) {
+            MappingMode mode = job.mapping().mode();
+            if (mode.filter() != null) {
+                errors.add(new FieldError(job.mapping().field("filter"), "is not supported for " + engine
+                        + " sources yet; filter at the source with a view, or sync and filter at the target"));
+            }
+            if (mode.cursor() != null) {
+                errors.add(new FieldError(job.mapping().field("mode"), "incremental is not supported for " + engine
+                        + " sources yet; use upsert or mirror"));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw SyncFailure.invalid(errors);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package ai.originchain.ingest.sync;
+
+/**
+ * What the mode steps worked out for one mapping on its way through the chain: the conditions of
+ * the source and target reads, the mirror's delete spool, the incremental read's bounds.
+ */
+public final class ModeState {
+
+    private volatile java.util.Map<ai.originchain.ingest.filter.RowFilter.Leaf, java.util.List<String>> filterLiterals;
+    private volatile String sourceFilter;
+    private volatile String cursorCondition;
+    private volatile String targetScope;
+    private volatile DeletedKeys deletedKeys;
+    private volatile boolean fullRead = true;
+    private volatile String cursorType;
+    private volatile String cursorFrom;
+    private volatile String cursorTo;
+
+    /** The WHERE condition of the source read (filter and cursor), or null for every row. */
+    public String sourceWhere() {
+        if (sourceFilter == null) {
+            return cursorCondition;
+        }
+        return cursorCondition == null ? sourceFilter : sourceFilter + " AND " + cursorCondition;
+    }
+
+    /** Each filter leaf's values as the source server quoted them, for rendering the filter at the target too. */
+    public java.util.Map<ai.originchain.ingest.filter.RowFilter.Leaf, java.util.List<String>> filterLiterals() {
+        return filterLiterals;
+    }
+
+    public void filterLiterals(java.util.Map<ai.originchain.ingest.filter.RowFilter.Leaf, java.util.List<String>> literals) {
+        this.filterLiterals = literals;
+    }
+
+    /** The filter alone, as the source reads it; null without one. */
+    public String sourceFilter() { return sourceFilter; }
+    public void sourceFilter(String sql) { this.sourceFilter = sql; }
+    public void cursorCondition(String sql) { this.cursorCondition = sql; }
+
+    /** Which target rows a mirror judges (the filter on the target's values, live rows only); null for all. */
+    public String targetScope() { return targetScope; }
+    public void targetScope(String sql) { this.targetScope = sql; }
+
+    public DeletedKeys deletedKeys() { return deletedKeys; }
+    public void deletedKeys(DeletedKeys keys) { this.deletedKeys = keys; }
+
+    /** The cursor column's type at the source, without modifier (e.g. {@code timestamp with time zone}). */
+    public String cursorType() { return cursorType; }
+    public void cursorType(String type) { this.cursorType = type; }
+
+    /** Whether an incremental mapping reads every row this time (no usable high-water mark). */
+    public boolean fullRead() { return fullRead; }
+    public String cursorFrom() { return cursorFrom; }
+    public String cursorTo() { return cursorTo; }
+
+    public void cursorBounds(boolean fullRead, String from, String to) {
+        this.fullRead = fullRead;
+        this.cursorFrom = from;
+        this.cursorTo = to;
+    }
+}
