@@ -109,7 +109,7 @@ public class UpsertWriter {
         static Statements of(TargetPlan plan, boolean revive) {
             List<TargetColumn> columns = plan.columns();
             String target = SqlNames.qualified(plan.tenant(), plan.table());
-            String staging = "pg_temp." + SqlNames.quote("oc_stage_" + signature(plan));
+            String staging = "pg_temp." + SqlNames.quote("oc_stage_" + plan.signature());
             String names = columns.stream().map(c -> SqlNames.quote(c.name())).collect(Collectors.joining(", "));
             String key = plan.primaryKey().stream().map(SqlNames::quote).collect(Collectors.joining(", "));
             String createStaging = "CREATE TEMP TABLE IF NOT EXISTS " + staging.substring("pg_temp.".length())
@@ -145,17 +145,5 @@ public class UpsertWriter {
             return column.compareAsText() ? ref + "::text" : ref;
         }
 
-        private static String signature(TargetPlan plan) {
-            try {
-                MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                sha.update((plan.tenant() + "\0" + plan.table()).getBytes(StandardCharsets.UTF_8));
-                for (TargetColumn c : plan.columns()) {
-                    sha.update(("\0" + c.name() + "\0" + c.type()).getBytes(StandardCharsets.UTF_8));
-                }
-                return HexFormat.of().formatHex(sha.digest(), 0, 8);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        }
     }
 }

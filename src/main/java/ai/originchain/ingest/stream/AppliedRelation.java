@@ -53,15 +53,6 @@ record AppliedRelation(PgOutput.Relation relation, MappingSpec mapping, TargetPl
 
     /** Changes whenever the target's column set or types do, so staging tables never go stale. */
     String signature() {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update((plan.tenant() + "\0" + plan.table()).getBytes(StandardCharsets.UTF_8));
-            for (TargetColumn c : plan.columns()) {
-                sha.update(("\0" + c.name() + "\0" + c.type()).getBytes(StandardCharsets.UTF_8));
-            }
-            return HexFormat.of().formatHex(sha.digest(), 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return plan.signature();
     }
 }

@@ -43,8 +43,11 @@ class ProductionArtifactIT {
     static final Path ROOT = Path.of("").toAbsolutePath();
     static final Path JAR = Path.of(System.getProperty("originchain.production-jar",
             "target/postgres-ingest-connector-0.1.0-SNAPSHOT.jar")).toAbsolutePath();
-    /** Before the split the jar was 138 MB; it is about 43 MB without the local parts. */
-    static final long SIZE_BUDGET = 60L * 1024 * 1024;
+    /**
+     * Before the split the jar was 138 MB (83 MB of it embedded PostgreSQL binaries); without the local
+     * parts it is about 64 MB, 14 MB of which is sqlite-jdbc's native libraries for every platform.
+     */
+    static final long SIZE_BUDGET = 80L * 1024 * 1024;
     static final String TOKEN = "production-jar-token-5d7e";
     static final String COLUMNS = "id, customer_id, amount, status, created_at";
 
