@@ -102,7 +102,12 @@ public class RunWebhooks {
         if (secret == null) {
             throw SyncFailure.mismatch("webhook", "the tenant has no webhook secret");
         }
-        connections.pin(endpoint(webhook));
+        SyncSteps.logContext(run);
+        try {
+            connections.pin(endpoint(webhook));
+        } finally {
+            SyncSteps.clearLogContext();
+        }
         Map<String, Object> report = new LinkedHashMap<>(run.report());
         report.remove("webhook");
         byte[] body = json.writeValueAsBytes(report);
@@ -135,8 +140,10 @@ public class RunWebhooks {
         outcome.put("status", "delivered");
         outcome.put("attempts", attempts(exchange));
         outcome.put("http_status", exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        SyncSteps.logContext(run);
         log.info("sync {} of tenant {}: webhook delivered to {} (HTTP {}, {} attempt(s))", run.id(), run.tenant(),
                 run.manifest().webhook().host(), outcome.get("http_status"), outcome.get("attempts"));
+        SyncSteps.clearLogContext();
         return record(run, outcome);
     }
 
@@ -155,8 +162,10 @@ public class RunWebhooks {
         } else {
             outcome.put("error", "could not reach the receiver (" + (cause == null ? "unknown" : cause.getClass().getSimpleName()) + ")");
         }
+        SyncSteps.logContext(run);
         log.warn("sync {} of tenant {}: webhook to {} failed after {} attempt(s): {}", run.id(), run.tenant(),
                 run.manifest().webhook().host(), outcome.get("attempts"), outcome.get("error"));
+        SyncSteps.clearLogContext();
         return record(run, outcome);
     }
 
