@@ -21,6 +21,7 @@ public class IngestProperties {
     private final History history = new History();
     private final Streams streams = new Streams();
     private final Secrets secrets = new Secrets();
+    private final Webhooks webhooks = new Webhooks();
 
     public Map<String, Tenant> getTenants() { return tenants; }
     public void setTenants(Map<String, Tenant> tenants) { this.tenants = tenants; }
@@ -32,12 +33,17 @@ public class IngestProperties {
     public History getHistory() { return history; }
     public Streams getStreams() { return streams; }
     public Secrets getSecrets() { return secrets; }
+    public Webhooks getWebhooks() { return webhooks; }
 
     public static class Tenant {
         /** Comma-separated lowercase hex SHA-256 digests of the tokens accepted for this tenant. */
         private String tokenSha256 = "";
         public String getTokenSha256() { return tokenSha256; }
         public void setTokenSha256(String tokenSha256) { this.tokenSha256 = tokenSha256; }
+        /** The key completion webhooks of this tenant's runs are signed with (HMAC-SHA256); empty: none allowed. */
+        private String webhookSecret = "";
+        public String getWebhookSecret() { return webhookSecret; }
+        public void setWebhookSecret(String webhookSecret) { this.webhookSecret = webhookSecret; }
     }
 
     public static class Api {
@@ -172,5 +178,25 @@ public class IngestProperties {
         private String streamKey = "";
         public String getStreamKey() { return streamKey; }
         public void setStreamKey(String streamKey) { this.streamKey = streamKey; }
+    }
+
+    /** Completion webhooks: their TLS trust and timeouts (retries are read by routes/run-webhook.yaml). */
+    public static class Webhooks {
+        /** PEM text of the CA(s) a webhook's certificate must chain to; empty: the JVM's default trust store. */
+        private String trustPem = "";
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration responseTimeout = Duration.ofSeconds(30);
+        private int retries = 4;
+        private long retryDelayMs = 2000;
+        public String getTrustPem() { return trustPem; }
+        public void setTrustPem(String trustPem) { this.trustPem = trustPem; }
+        public Duration getConnectTimeout() { return connectTimeout; }
+        public void setConnectTimeout(Duration connectTimeout) { this.connectTimeout = connectTimeout; }
+        public Duration getResponseTimeout() { return responseTimeout; }
+        public void setResponseTimeout(Duration responseTimeout) { this.responseTimeout = responseTimeout; }
+        public int getRetries() { return retries; }
+        public void setRetries(int retries) { this.retries = retries; }
+        public long getRetryDelayMs() { return retryDelayMs; }
+        public void setRetryDelayMs(long retryDelayMs) { this.retryDelayMs = retryDelayMs; }
     }
 }

@@ -27,6 +27,7 @@ import ai.originchain.ingest.sync.SchemaDeclaration.DeclaredColumn;
 import ai.originchain.ingest.sync.SourceSpec;
 import ai.originchain.ingest.sync.SourceSpec.SslMode;
 import ai.originchain.ingest.sync.SyncManifest;
+import ai.originchain.ingest.sync.WebhookSpec;
 
 /**
  * Reads a sync request body into a {@link SyncManifest}, or fails with a 400 that names every field
@@ -44,8 +45,9 @@ public class ManifestParser {
     static final int MAX_MAPPINGS = 200;
     static final int MAX_IDENTIFIER_BYTES = 63;
 
-    private static final Set<String> ROOT_FIELDS = Set.of("source", "mappings", "schemas");
+    private static final Set<String> ROOT_FIELDS = Set.of("source", "mappings", "schemas", "webhook");
     private static final Set<String> UPLOAD_ROOT_FIELDS = Set.of("mappings", "schemas");
+    private static final Set<String> WEBHOOK_FIELDS = Set.of("url");
     private static final Set<String> SOURCE_FIELDS =
             Set.of("host", "port", "database", "user", "password", "sslmode", "sslrootcert");
     private static final Set<String> MAPPING_FIELDS = union(Set.of("source_table", "target_schema", "primary_key", "columns"),
@@ -100,13 +102,54 @@ public class ManifestParser {
         String defaultSchema = defaults.schema() != null ? defaults.schema() : source == null ? null : source.database();
         List<MappingSpec> mappings = mappings(root.get("mappings"), defaultSchema, errors);
         List<SchemaDeclaration> schemas = schemas(root.get("schemas"), errors);
+        WebhookSpec webhook = webhook(root.get("webhook"), errors);
         if (!errors.list.isEmpty()) {
             if (source != null && upload == null) {
                 source.wipePassword();
             }
             throw SyncFailure.invalid(errors.list);
         }
-        return new SyncManifest(source, mappings, schemas);
+        return new SyncManifest(source, mappings, schemas, webhook);
+    }
+
+    /** {@code webhook.url}: an absolute https URL with a host, without user info (never a password in it). */
+    private static WebhookSpec webhook(JsonNode node, Errors errors) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            errors.add("webhook", "must be an object: {\"url\": \"https://...\"}");
+            return null;
+        }
+        unknownFields(node, WEBHOOK_FIELDS, "webhook.", errors);
+        String url = requiredText(node, "url", "webhook.url", errors);
+        if (url == null) {
+            return null;
+        }
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            errors.add("webhook.url", "is not a URL");
+            return null;
+        }
+        if (!"https".equalsIgnoreCase(uri.getScheme())) {
+            errors.add("webhook.url", "must be an https:// URL; plaintext is rejected");
+            return null;
+        }
+        if (uri.getRawUserInfo() != null) {
+            errors.add("webhook.url", "must not carry user info; the delivery is signed instead");
+            return null;
+        }
+        String host = uri.getHost();
+        if (host == null || url.length() > 2048 || hasControlCharacter(url)) {
+            errors.add("webhook.url", "must be an https URL with a host, at most 2048 characters");
+            return null;
+        }
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new WebhookSpec(uri.toString(), host, uri.getPort() == -1 ? 443 : uri.getPort());
     }
 
     /** Where the JSON broke, never what it said there: the body holds the password. */

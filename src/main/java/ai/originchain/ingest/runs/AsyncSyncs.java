@@ -91,6 +91,9 @@ public class AsyncSyncs {
         } catch (RuntimeException e) {
             slots.release();
             throw e;
+        } finally {
+            // The run goes on in the background, which sets its own log context; this thread serves others.
+            SyncSteps.clearLogContext();
         }
     }
 

@@ -27,6 +27,7 @@ public final class SyncRun implements AutoCloseable {
     private volatile boolean failed;
     private volatile SyncFailure abortReason;
     private volatile String endedAs;
+    private volatile Map<String, Object> webhookOutcome;
     private String trigger = "api";
     private Instant fireTime;
     private TargetLease lease;
@@ -150,6 +151,9 @@ public final class SyncRun implements AutoCloseable {
 
     public Instant startedAt() { return startedAt; }
 
+    /** How the completion webhook went ({@code status}, {@code attempts}, ...), once it was tried. */
+    public void webhookOutcome(Map<String, Object> outcome) { this.webhookOutcome = outcome; }
+
     public Map<String, Object> report() {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("sync_id", id);
@@ -162,6 +166,10 @@ public final class SyncRun implements AutoCloseable {
             json.put("scheduled_at", fireTime.toString());
         }
         json.put("mappings", jobs.stream().map(j -> j.report().toJson()).toList());
+        if (manifest.webhook() != null) {
+            Map<String, Object> outcome = webhookOutcome;
+            json.put("webhook", outcome != null ? outcome : Map.of("status", "pending", "attempts", 0));
+        }
         return json;
     }
 

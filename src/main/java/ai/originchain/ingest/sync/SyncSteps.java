@@ -7,6 +7,7 @@ import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -22,6 +23,8 @@ public class SyncSteps {
 
     private static final Logger log = LoggerFactory.getLogger(SyncSteps.class);
     public static final String RUN = "syncRun";
+    public static final String MDC_SYNC_ID = "sync_id";
+    public static final String MDC_TENANT = "tenant";
 
     /** Exchange property a scheduled run sets: the schedule's name (quartz adds the header scheduledFireTime). */
     public static final String SCHEDULE = "originchainSchedule";
@@ -45,6 +48,7 @@ public class SyncSteps {
     public SyncRun open(@Header("tenant") String tenant, Exchange exchange) {
         SyncRun opened = exchange.getProperty(RUN, SyncRun.class);
         if (opened != null) {
+            logContext(opened);
             return opened;
         }
         SyncManifest manifest = exchange.getMessage().getBody(SyncManifest.class);
@@ -55,6 +59,7 @@ public class SyncSteps {
             run.triggeredBy("schedule:" + schedule, fired == null ? null : fired.toInstant());
         }
         exchange.setProperty(RUN, run);
+        logContext(run);
         active.add(run);
         metrics.started(run);
         history.started(run);
@@ -95,8 +100,24 @@ public class SyncSteps {
                 history.finished(run, status, httpStatus);
                 active.remove(run);
                 metrics.ended(run, status);
+                clearLogContext();
             }
         }
+    }
+
+    /**
+     * Every log line of the run carries {@code sync_id} and {@code tenant} (MDC): set on the thread that
+     * runs the chain; Camel carries them onto the split and writer threads
+     * ({@code camel.main.mdc-logging-keys-pattern}).
+     */
+    public static void logContext(SyncRun run) {
+        MDC.put(MDC_SYNC_ID, run.id());
+        MDC.put(MDC_TENANT, run.tenant());
+    }
+
+    public static void clearLogContext() {
+        MDC.remove(MDC_SYNC_ID);
+        MDC.remove(MDC_TENANT);
     }
 
     private static String outcome(SyncRun run, int httpStatus) {

@@ -69,6 +69,10 @@ public abstract class ConnectorTest {
         registry.add("originchain.secrets.stream-key", () -> STREAM_KEY);
         registry.add("originchain.streams.poll-interval", () -> "1s");
         registry.add("originchain.streams.status-interval", () -> "1s");
+        // Completion webhooks: acme's signing secret, the test receiver's CA, quick retries.
+        registry.add("originchain.tenants.acme.webhook-secret", () -> WebhookReceiver.ACME_SECRET);
+        registry.add("originchain.webhooks.trust-pem", () -> WebhookReceiver.ca().caPem());
+        registry.add("originchain.webhooks.retry-delay-ms", () -> "100");
     }
 
     public static String sha256(String text) {
