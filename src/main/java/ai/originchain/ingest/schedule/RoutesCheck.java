@@ -102,6 +102,10 @@ public final class RoutesCheck {
             if (!TenantAuthenticator.isValidTenantId(tenant)) {
                 problems.add(at + "tenant '" + tenant + "' is not a valid tenant id");
             }
+            String engine = parameters.getOrDefault("engine", "postgres");
+            if (!engine.equals("postgres") && !engine.equals("mysql")) {
+                problems.add(at + "engine '" + engine + "' cannot be scheduled: use postgres or mysql");
+            }
             String manifest = parameters.get("manifest");
             if (manifest == null) {
                 problems.add(at + "names no manifest");
@@ -117,7 +121,7 @@ public final class RoutesCheck {
                 Path resolved = Files.createTempFile("manifest", manifestPath.getFileName().toString());
                 try {
                     Files.writeString(resolved, text);
-                    new ManifestParser().parse(ScheduledSyncs.resolve(camel, resolved)).source().wipePassword();
+                    new ManifestParser().parseFor(ScheduledSyncs.resolve(camel, resolved), engine).source().wipePassword();
                 } finally {
                     Files.deleteIfExists(resolved);
                 }

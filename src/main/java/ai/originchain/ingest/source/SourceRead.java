@@ -25,6 +25,15 @@ public interface SourceRead extends AutoCloseable {
      */
     RowSource read(TableQuery query) throws SQLException;
 
+    /**
+     * The engine's SQL for the mappings' filters and incremental cursors, or null when the engine
+     * renders none (they are then refused with 400). PostgreSQL's lives in {@code ModeChecks} and
+     * {@code CursorMarks}, which use its exported snapshot.
+     */
+    default ModeSql modeSql() {
+        return null;
+    }
+
     /** Ends the read and releases what it holds; safe to call more than once. */
     @Override
     void close();

@@ -77,11 +77,13 @@ public class MirrorDeletes {
         try (Statement st = connection.createStatement()) {
             st.execute("TRUNCATE " + keys.name);
             st.execute("CREATE TEMP TABLE " + sourceKeys + " AS SELECT " + names + " FROM " + table + " WITH NO DATA");
-            TableReader reader;
+            ai.originchain.ingest.sync.RowSource reader;
             try {
-                reader = TableReader.copyOut(job.run().snapshot().joinSnapshot(), TableReader.copySql(keys.key,
-                        SqlNames.qualified(job.sourceTable().schema(), job.sourceTable().name()), null,
-                        job.modes().sourceFilter()));
+                reader = job.run().snapshot() != null
+                        ? TableReader.copyOut(job.run().snapshot().joinSnapshot(), TableReader.copySql(keys.key,
+                                SqlNames.qualified(job.sourceTable().schema(), job.sourceTable().name()), null,
+                                job.modes().sourceFilter()))
+                        : keysThroughEngine(job, keys.key);
             } catch (SQLException e) {
                 throw SourceErrors.duringRead(job, e);
             }
@@ -121,7 +123,19 @@ public class MirrorDeletes {
         }
     }
 
-    private static byte[] nextRow(MappingJob job, TableReader reader) {
+    /** Another engine's read of the source's keys (and the filter), in the sync's consistent read. */
+    private static ai.originchain.ingest.sync.RowSource keysThroughEngine(MappingJob job, List<String> key) throws SQLException {
+        ai.originchain.ingest.source.SourceTable table = job.sourceTable();
+        List<ai.originchain.ingest.source.SourceColumn> columns = key.stream()
+                .map(k -> table.columns().stream().filter(c -> c.name().equals(k)).findFirst().orElseThrow()).toList();
+        ai.originchain.ingest.source.SourceTable keysOnly = new ai.originchain.ingest.source.SourceTable(table.schema(),
+                table.name(), columns, table.keyIsUnique(), table.estimatedRows());
+        ai.originchain.ingest.sync.RowSource reader = job.run().sourceRead().read(new ai.originchain.ingest.source.TableQuery(
+                keysOnly, key, null, null, job.modes().sourceFilter(), job.modes().filterParameters()));
+        return reader;
+    }
+
+    private static byte[] nextRow(MappingJob job, ai.originchain.ingest.sync.RowSource reader) {
         try {
             return reader.nextRow();
         } catch (SQLException e) {

@@ -74,6 +74,10 @@ public class CursorMarks {
         if (!job.targetPlan().exists() || job.bulkLoad()) {
             mark = null;
         }
+        if (job.run().snapshot() == null) {
+            planInEngine(job, mark);
+            return;
+        }
         String column = SqlNames.quote(mode.cursor().column());
         String type = job.modes().cursorType();
         Connection source = null;
@@ -123,6 +127,28 @@ public class CursorMarks {
                 closeQuietly(source);
             }
         }
+    }
+
+    /** An engine other than PostgreSQL: its own SQL, values bound ({@link ai.originchain.ingest.source.ModeSql}). */
+    private static void planInEngine(MappingJob job, String mark) {
+        MappingMode mode = job.mapping().mode();
+        ai.originchain.ingest.source.ModeSql.CursorRead read;
+        try {
+            read = job.run().sourceRead().modeSql().cursorRead(job, mark);
+        } catch (SQLException e) {
+            throw SourceErrors.duringRead(job, e);
+        }
+        String to = read.to() == null ? mark : read.to();
+        if (mark == null && read.nullCursors()) {
+            job.report().warn("incremental: some rows have a NULL " + mode.cursor().column() + "; this full read "
+                    + "copied them, but incremental reads never see them change");
+        }
+        job.modes().cursorCondition(read.condition());
+        job.modes().cursorParameters(read.parameters());
+        job.modes().cursorBounds(mark == null, mark, to);
+        job.report().cursor(mark, to);
+        job.report().warn("incremental: rows deleted at the source and rows whose " + mode.cursor().column()
+                + " is NULL are not seen; pair this mapping with a scheduled mirror sync");
     }
 
     /** The mark and the lookback as literals quoted by the source server. */

@@ -15,6 +15,8 @@ public final class ModeState {
     private volatile String cursorType;
     private volatile String cursorFrom;
     private volatile String cursorTo;
+    private volatile java.util.List<String> filterParameters = java.util.List.of();
+    private volatile java.util.List<String> cursorParameters = java.util.List.of();
 
     /** The WHERE condition of the source read (filter and cursor), or null for every row. */
     public String sourceWhere() {
@@ -23,6 +25,18 @@ public final class ModeState {
         }
         return cursorCondition == null ? sourceFilter : sourceFilter + " AND " + cursorCondition;
     }
+
+    /** The values bound to the {@code ?} of {@link #sourceWhere()}, in order (engines that take bind parameters). */
+    public java.util.List<String> sourceParameters() {
+        java.util.List<String> all = new java.util.ArrayList<>(filterParameters);
+        all.addAll(cursorParameters);
+        return all;
+    }
+
+    /** The values bound to the {@code ?} of {@link #sourceFilter()}. */
+    public java.util.List<String> filterParameters() { return filterParameters; }
+    public void filterParameters(java.util.List<String> values) { this.filterParameters = java.util.List.copyOf(values); }
+    public void cursorParameters(java.util.List<String> values) { this.cursorParameters = java.util.List.copyOf(values); }
 
     /** Each filter leaf's values as the source server quoted them, for rendering the filter at the target too. */
     public java.util.Map<ai.originchain.ingest.filter.RowFilter.Leaf, java.util.List<String>> filterLiterals() {

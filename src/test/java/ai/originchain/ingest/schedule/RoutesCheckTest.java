@@ -43,6 +43,27 @@ class RoutesCheckTest {
     }
 
     @Test
+    void theExampleMySqlScheduleIsValidAndItsManifestIsCheckedAsMySqls(@TempDir Path dir) throws Exception {
+        assertThat(RoutesCheck.check(Path.of("routes"), Path.of("routes/examples/shop-mysql-hourly.yaml"))).isEmpty();
+
+        copyRoutes(dir);
+        Path manifest = dir.resolve("bad-mysql.yaml");
+        Files.writeString(manifest, Files.readString(Path.of("routes/manifests/shop-mysql.example.yaml"))
+                .replace("op: in", "op: like").replace("sslmode: verify-full", "sslmode: disable"));
+        Files.writeString(dir.resolve("bad-mysql-schedule.yaml"), Files.readString(Path.of("routes/examples/shop-mysql-hourly.yaml"))
+                .replace("routes/manifests/shop-mysql.example.yaml", manifest.toString()));
+        Files.writeString(dir.resolve("sqlite-schedule.yaml"), Files.readString(Path.of("routes/examples/shop-mysql-hourly.yaml"))
+                .replace("value: mysql", "value: sqlite").replace("schedule-acme-shop-mysql", "schedule-acme-shop-sqlite")
+                .replace("value: acme-shop-mysql", "value: acme-shop-sqlite"));
+
+        List<String> problems = RoutesCheck.check(dir);
+
+        assertThat(problems).anyMatch(p -> p.contains("bad-mysql-schedule.yaml") && p.contains("mappings[0].filter.op"))
+                .anyMatch(p -> p.contains("bad-mysql-schedule.yaml") && p.contains("source.sslmode"))
+                .anyMatch(p -> p.contains("sqlite-schedule.yaml") && p.contains("engine 'sqlite'"));
+    }
+
+    @Test
     void aBrokenRouteFileFailsTheCheck(@TempDir Path dir) throws Exception {
         copyRoutes(dir);
         Files.writeString(dir.resolve("broken.yaml"), """

@@ -17,6 +17,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import ai.originchain.ingest.support.ConnectorTest;
 import ai.originchain.ingest.support.ScheduleFiles;
 import ai.originchain.ingest.support.TestDatabases;
+import ai.originchain.ingest.support.TestMariaDb;
 
 /**
  * Schedules declared in YAML run the same chain as the POST. The app loads routes/*.yaml plus one
@@ -42,6 +43,11 @@ class ScheduledSyncTest extends ConnectorTest {
                         + "'slow ' || g || pg_sleep(0.3)::text AS note FROM generate_series(1, 10) g",
                 "GRANT SELECT ON public.scheduled_orders, public.slow_orders TO readonly");
         ScheduleFiles.write(SCHEDULES, "quick-orders", "0/2 * * * * ?", "acme", "public.scheduled_orders", "scheduled_orders");
+        TestMariaDb.get().execute("DROP TABLE IF EXISTS scheduled_my_orders",
+                "CREATE TABLE scheduled_my_orders (id int PRIMARY KEY, note varchar(20))",
+                "INSERT INTO scheduled_my_orders VALUES (1, 'one'), (2, 'two'), (3, 'three')");
+        ScheduleFiles.writeMySql(SCHEDULES, "mysql-orders", "0/2 * * * * ?", "acme", TestMariaDb.get().tlsPort,
+                "scheduled_my_orders", "scheduled_my_orders");
         ScheduleFiles.write(SCHEDULES, "slow-orders", "0/1 * * * * ?", "acme", "public.slow_orders", "slow_orders");
     }
 
@@ -49,6 +55,7 @@ class ScheduledSyncTest extends ConnectorTest {
     static void scheduleProperties(DynamicPropertyRegistry registry) {
         registry.add("camel.main.routes-include-pattern", () -> "file:routes/*.yaml,file:" + SCHEDULES + "/*.yaml");
         registry.add("originchain.secrets.test-source-password", () -> TestDatabases.SOURCE_PASSWORD);
+        registry.add("originchain.secrets.test-mysql-password", () -> TestMariaDb.PASSWORD);
     }
 
     private static List<List<String>> runs(String schedule) {
@@ -67,6 +74,22 @@ class ScheduledSyncTest extends ConnectorTest {
         assertThat(output.getAll()).doesNotContain(TestDatabases.SOURCE_PASSWORD);
         assertThat(TestDatabases.single(target(), "SELECT count(*) FROM originchain.sync_runs WHERE report::text LIKE ?",
                 "%" + TestDatabases.SOURCE_PASSWORD + "%")).isEqualTo("0");
+    }
+
+    @Test
+    void aMySqlScheduleRunsTheSameChainWithItsModes(CapturedOutput output) {
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> tableExists(target(), "acme.scheduled_my_orders")
+                && runs("mysql-orders").stream().anyMatch(r -> r.get(0).equals("succeeded")));
+        assertThat(TestDatabases.query(target(), "SELECT id::text, note FROM acme.scheduled_my_orders ORDER BY id"))
+                .containsExactly(List.of("1", "one"), List.of("2", "two"), List.of("3", "three"));
+
+        // The schedule's mode is mirror: a row deleted at the source leaves the target at a later tick.
+        TestMariaDb.get().execute("DELETE FROM scheduled_my_orders WHERE id = 2");
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> TestDatabases.query(target(),
+                "SELECT id::text FROM acme.scheduled_my_orders ORDER BY id").equals(List.of(List.of("1"), List.of("3"))));
+        assertThat(TestDatabases.single(target(), "SELECT count(*) FROM originchain.sync_runs WHERE trigger = 'schedule:mysql-orders' "
+                + "AND status = 'succeeded' AND (report::jsonb)->'mappings'->0->>'rows_deleted' = '1'")).isNotEqualTo("0");
+        assertThat(output.getAll()).doesNotContain(TestMariaDb.PASSWORD);
     }
 
     @Test

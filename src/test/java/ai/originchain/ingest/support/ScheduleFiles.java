@@ -50,4 +50,45 @@ public final class ScheduleFiles {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** A schedule of the MySQL source {@code port} (engine mysql), a mirror of {@code sourceTable}. */
+    public static Path writeMySql(Path dir, String name, String cron, String tenant, int port, String sourceTable, String target) {
+        try {
+            Files.createDirectories(dir.resolve("manifests"));
+            Path manifest = dir.resolve("manifests").resolve(name + ".yaml");
+            Files.writeString(manifest, """
+                    source:
+                      host: localhost
+                      port: %d
+                      database: %s
+                      user: %s
+                      password: "{{originchain.secrets.test-mysql-password}}"
+                      sslmode: require
+                    mappings:
+                      - source_table: %s
+                        target_schema: %s
+                        primary_key: [id]
+                        mode: mirror
+                    """.formatted(port, TestMariaDb.DATABASE, TestMariaDb.USER, sourceTable, target));
+            Files.writeString(dir.resolve(name + ".yaml"), """
+                    - templatedRoute:
+                        routeTemplateRef: scheduled-postgres-sync
+                        routeId: schedule-%1$s
+                        parameters:
+                          - name: name
+                            value: %1$s
+                          - name: cron
+                            value: "%2$s"
+                          - name: tenant
+                            value: %3$s
+                          - name: engine
+                            value: mysql
+                          - name: manifest
+                            value: %4$s
+                    """.formatted(name, cron, tenant, manifest.toAbsolutePath()));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

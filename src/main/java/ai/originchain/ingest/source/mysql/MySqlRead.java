@@ -49,7 +49,7 @@ final class MySqlRead implements SourceRead {
             """;
 
     /** A column as the reader needs it: the MySQL data type decides the SELECT expression and the rendering. */
-    record Column(String name, String dataType, MySqlTypeMap.Mapped mapped) {
+    record Column(String name, String dataType, String columnType, MySqlTypeMap.Mapped mapped) {
     }
 
     private final Connection connection;
@@ -105,7 +105,7 @@ final class MySqlRead implements SourceRead {
                     String name = rs.getString(1);
                     MySqlTypeMap.Mapped mapped = MySqlTypeMap.map(rs.getString(2), rs.getString(3), longOrNull(rs, 4),
                             longOrNull(rs, 5), longOrNull(rs, 6), longOrNull(rs, 7), jsonColumns.contains(name));
-                    byName.put(name, new Column(name, rs.getString(2), mapped));
+                    byName.put(name, new Column(name, rs.getString(2), rs.getString(3), mapped));
                 }
             }
         }
@@ -219,15 +219,21 @@ final class MySqlRead implements SourceRead {
         String select = columns.stream().map(c -> MySqlTypeMap.selectExpression(c.dataType(), quote(c.name())))
                 .collect(Collectors.joining(", "));
         String sql = "SELECT " + select + " FROM " + qualified(table);
+        if (query.where() != null) {
+            sql += " WHERE " + query.where();
+        }
         if (query.order() != null) {
             sql += " ORDER BY " + orderBy(query, known);
         }
         awaitTurn();
         try {
-            Statement st = connection.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+            PreparedStatement st = connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
             // Connector/J streams row by row only with this fetch size; nothing but the current row is held.
             st.setFetchSize(Integer.MIN_VALUE);
-            ResultSet rows = st.executeQuery(sql);
+            for (int i = 0; i < query.parameters().size(); i++) {
+                st.setString(i + 1, query.parameters().get(i));
+            }
+            ResultSet rows = st.executeQuery();
             return new MySqlTableReader(this, st, rows, columns, query.report());
         } catch (SQLException | RuntimeException e) {
             turn.release();
@@ -250,13 +256,31 @@ final class MySqlRead implements SourceRead {
         return String.join(", ", parts);
     }
 
-    private void awaitTurn() throws SQLException {
+    @Override
+    public ai.originchain.ingest.source.ModeSql modeSql() {
+        return new MySqlModes(this);
+    }
+
+    /** The catalog's columns of a table the check found, by name. */
+    Map<String, Column> columnsOf(SourceTable table) {
+        return columnsByTable.get(table.schema() + "." + table.name());
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    void awaitTurn() throws SQLException {
         try {
             turn.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SQLException("interrupted while waiting for the source connection");
         }
+    }
+
+    void releaseTurn() {
+        turn.release();
     }
 
     /** A table read ended: at its last row, the next read may use the connection. */

@@ -56,8 +56,12 @@ public class ModeChecks {
     }
 
     public void check(@ExchangeProperty(SyncSteps.RUN) SyncRun run, @ExchangeProperty(SourceInspector.ENGINE) String engine) {
+        ai.originchain.ingest.source.ModeSql engineSql = null;
         if (engine != null && !SourceEngines.DEFAULT.equals(engine)) {
-            refuseFiltersAndCursors(run, engine);
+            engineSql = run.sourceRead().modeSql();
+            if (engineSql == null) {
+                refuseFiltersAndCursors(run, engine);
+            }
         }
         List<FieldError> errors = new ArrayList<>();
         for (MappingJob job : run.jobs()) {
@@ -69,7 +73,20 @@ public class ModeChecks {
                         + ", which a soft-deleting mirror keeps for itself at the target; leave it out of columns or use hard deletes"));
             }
         }
-        if (run.jobs().stream().anyMatch(j -> j.mapping().mode().filter() != null || j.mapping().mode().cursor() != null)) {
+        if (engineSql != null) {
+            // Another engine renders filters and cursors in its own SQL, bound as parameters.
+            try {
+                for (MappingJob job : run.jobs()) {
+                    MappingMode mode = job.mapping().mode();
+                    if (mode.filter() != null || mode.cursor() != null) {
+                        engineSql.check(job, errors);
+                    }
+                }
+            } catch (SQLException e) {
+                throw SyncFailure.sourceFailed("checking filters and cursors at the source failed: "
+                        + SourceErrors.reason(run, e));
+            }
+        } else if (run.jobs().stream().anyMatch(j -> j.mapping().mode().filter() != null || j.mapping().mode().cursor() != null)) {
             Connection connection = null;
             try {
                 connection = run.snapshot().joinSnapshot();
@@ -220,7 +237,7 @@ public class ModeChecks {
         return value.length() <= 64 ? value : value.substring(0, 64) + "…";
     }
 
-    /** Filters and cursors are rendered in PostgreSQL's SQL only: other engines take upsert and mirror. */
+    /** An engine without {@link ai.originchain.ingest.source.ModeSql} (SQLite) takes upsert and mirror only. */
     private static void refuseFiltersAndCursors(SyncRun run, String engine) {
         List<FieldError> errors = new ArrayList<>();
         for (MappingJob job : run.jobs()) {
