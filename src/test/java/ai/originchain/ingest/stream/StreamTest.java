@@ -295,4 +295,33 @@ class StreamTest extends ConnectorTest {
                 .isEqualTo("0");
         assertThat(getStream("partial").status()).isEqualTo(404);
     }
+
+    @Test
+    void syncModeFieldsAreRefusedBecauseAStreamAlwaysMirrors() {
+        TestDatabases.execute(src.asStreamer(), "CREATE TABLE IF NOT EXISTS public.moded (id int PRIMARY KEY, status text, at timestamptz)");
+        Map<String, Object> first = new LinkedHashMap<>(mapping("public.moded", "m_moded", List.of("id"), null));
+        first.put("mode", "mirror");
+        first.put("delete_mode", "soft");
+        first.put("max_delete_fraction", 1);
+        first.put("filter", Map.of("column", "status", "op", "=", "value", "paid"));
+        Map<String, Object> second = new LinkedHashMap<>(mapping("public.moded", "m_moded2", List.of("id"), null));
+        second.put("mode", "incremental");
+        second.put("cursor", Map.of("column", "at"));
+
+        Response refused = put("moded", manifest(StreamSource.USER, List.of(first, second)));
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+        assertThat(refused.contentType()).startsWith("application/problem+json");
+        assertThat(refused.json().get("errors").findValuesAsText("field")).containsExactlyInAnyOrder(
+                "mappings[0].mode", "mappings[0].delete_mode", "mappings[0].max_delete_fraction", "mappings[0].filter",
+                "mappings[1].mode", "mappings[1].cursor");
+        assertThat(refused.body()).contains("a stream always mirrors");
+        assertThat(TestDatabases.single(src.admin(), "SELECT count(*) FROM pg_publication WHERE pubname = 'originchain_acme_moded'"))
+                .isEqualTo("0");
+        assertThat(getStream("moded").status()).isEqualTo(404);
+
+        // Streams are a PostgreSQL source's only: MySQL and SQLite have no stream endpoint.
+        Response mysql = send("PUT", "/v1/tenants/acme/ingest/mysql/streams/moded", manifest(StreamSource.USER, List.of(second)));
+        assertThat(mysql.status()).as(mysql.body()).isEqualTo(404);
+    }
 }
