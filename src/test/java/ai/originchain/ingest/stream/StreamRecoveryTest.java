@@ -66,7 +66,8 @@ class StreamRecoveryTest {
                 "--originchain.tenants.acme.token-sha256=" + ConnectorTest.sha256(ConnectorTest.ACME_TOKEN),
                 "--originchain.secrets.stream-key=" + ConnectorTest.STREAM_KEY,
                 "--originchain.streams.poll-interval=1s",
-                "--originchain.streams.status-interval=1s");
+                "--originchain.streams.status-interval=1s",
+                "--originchain.source.denied-networks=" + TestDatabases.DENIED_NETWORKS_BUT_LOOPBACK);
     }
 
     private static int freePort() throws IOException {
