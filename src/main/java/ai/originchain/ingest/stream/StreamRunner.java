@@ -161,6 +161,7 @@ final class StreamRunner implements Runnable {
                 position = stored.position();
             }
             current.position = position;
+            current.written = position;
             current.lastCommitMillis = System.currentTimeMillis();
             PGReplicationStream stream;
             try {
@@ -182,17 +183,27 @@ final class StreamRunner implements Runnable {
             log.info("stream {}: streaming from {}", key(), LogSequenceNumber.valueOf(position).asString());
             int batchChanges = supervisor.batchChanges();
             List<byte[]> batch = new ArrayList<>();
+            boolean endsAtCommit = false;
             while (!stopping) {
-                ByteBuffer message = stream.read();
+                // After a commit, whatever the source has sent already joins the same delivery (one target
+                // commit for the transactions in it); once nothing more is there, the delivery goes at once.
+                ByteBuffer message = endsAtCommit ? stream.readPending() : stream.read();
                 if (message == null) {
+                    if (endsAtCommit) {
+                        supervisor.consumer().deliver("changes", current, batch);
+                        batch = new ArrayList<>();
+                        endsAtCommit = false;
+                    }
                     continue;
                 }
                 byte[] data = new byte[message.remaining()];
                 message.get(data);
                 batch.add(data);
-                if (PgOutput.isCommit(data) || batch.size() >= batchChanges) {
+                endsAtCommit = PgOutput.isCommit(data);
+                if (batch.size() >= batchChanges) {
                     supervisor.consumer().deliver("changes", current, batch);
                     batch = new ArrayList<>();
+                    endsAtCommit = false;
                 }
             }
         } finally {
