@@ -79,9 +79,18 @@ public class ChangeApplier {
 
     public void apply(@ExchangeProperty(SESSION) StreamSession session, @Body List<Message> messages) throws SQLException {
         try {
-            for (Message message : messages) {
-                apply(session, message);
+            // Source transactions complete in this delivery share one target commit, at the last of them.
+            int lastCommit = -1;
+            for (int i = 0; i < messages.size(); i++) {
+                if (messages.get(i) instanceof PgOutput.Commit) {
+                    lastCommit = i;
+                }
             }
+            for (int i = 0; i < messages.size(); i++) {
+                session.deferCommit = i < lastCommit;
+                apply(session, messages.get(i));
+            }
+            session.deferCommit = false;
         } catch (SQLException | RuntimeException e) {
             rollback(session);
             throw e;
@@ -92,7 +101,7 @@ public class ChangeApplier {
         if (message instanceof PgOutput.Begin begin) {
             session.inTransaction = true;
             session.wroteInTransaction = false;
-            session.skipping = begin.finalLsn() < session.position;
+            session.skipping = begin.finalLsn() < session.written;
             session.buffer.clear();
         } else if (message instanceof PgOutput.Relation relation) {
             relation(session, relation);
@@ -147,7 +156,7 @@ public class ChangeApplier {
 
     private void commit(StreamSession session, PgOutput.Commit commit) throws SQLException {
         session.inTransaction = false;
-        if (session.skipping || commit.endLsn() <= session.position) {
+        if (session.skipping || commit.endLsn() <= session.written) {
             session.buffer.clear();
             return;
         }
@@ -158,12 +167,17 @@ public class ChangeApplier {
                 """)) {
             st.setLong(1, commit.endLsn());
             st.setObject(2, session.stored.id());
-            st.setLong(3, session.position);
+            st.setLong(3, session.written);
             if (st.executeUpdate() != 1) {
                 c.rollback();
+                session.written = session.position;
                 throw new IllegalStateException("the position of stream " + session.name()
                         + " moved under this runner: another instance runs it now");
             }
+        }
+        session.written = commit.endLsn();
+        if (session.deferCommit) {
+            return;
         }
         c.commit();
         session.position = commit.endLsn();
@@ -172,6 +186,8 @@ public class ChangeApplier {
 
     private static void rollback(StreamSession session) {
         session.buffer.clear();
+        session.written = session.position;
+        session.deferCommit = false;
         session.inTransaction = false;
         if (session.target != null) {
             try {

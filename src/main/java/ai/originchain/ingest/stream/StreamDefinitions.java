@@ -57,6 +57,7 @@ public class StreamDefinitions {
         } catch (IOException e) {
             // The manifest parser names where the JSON broke.
         }
+        refuseSyncModes(root);
         String publication = null;
         if (root instanceof ObjectNode object && object.has("publication")) {
             JsonNode node = object.remove("publication");
@@ -90,6 +91,36 @@ public class StreamDefinitions {
             throw new IllegalStateException(e);
         }
     }
+
+    /**
+     * A stream always mirrors its tables (inserts, updates, deletes and truncates, the initial copy
+     * deleting what the snapshot lacks), so the sync modes' fields have no meaning for it: 400 on each.
+     * A {@code filter} would need a row filter in the publication and changes that move rows in and out
+     * of it; streams do not have one.
+     */
+    private static void refuseSyncModes(JsonNode root) {
+        JsonNode mappings = root == null ? null : root.get("mappings");
+        if (mappings == null || !mappings.isArray()) {
+            return;
+        }
+        java.util.List<ai.originchain.ingest.failure.FieldError> errors = new java.util.ArrayList<>();
+        for (int i = 0; i < mappings.size(); i++) {
+            JsonNode mapping = mappings.get(i);
+            for (String field : SYNC_MODE_FIELDS) {
+                if (mapping.isObject() && mapping.has(field)) {
+                    errors.add(new ai.originchain.ingest.failure.FieldError("mappings[" + i + "]." + field,
+                            "is a sync setting; a stream always mirrors its tables (every insert, update, delete and "
+                                    + "truncate) and takes no " + field + ": leave it out"));
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw SyncFailure.invalid(errors);
+        }
+    }
+
+    private static final java.util.List<String> SYNC_MODE_FIELDS =
+            java.util.List.of("mode", "delete_mode", "max_delete_fraction", "filter", "cursor");
 
     /** A stored definition with its decrypted password, as the runner needs it. */
     public Parsed restore(String definition, char[] password) {

@@ -119,7 +119,7 @@ final class StreamRunner implements Runnable {
                     log.warn("stream {}: {}; retrying", key(), failure.getMessage());
                     pause();
                 } catch (SlotLost lost) {
-                    supervisor.fail(stored, lost.failure);
+                    supervisor.fail(stored, lost.failure, LOST_RESUME);
                     return;
                 } catch (Exception e) {
                     if (stopping) {
@@ -139,7 +139,7 @@ final class StreamRunner implements Runnable {
             closeQuietly(monitor);
             monitor = null;
             if (lock != null) {
-                closeQuietly(lock);
+                release(lock);
             }
             supervisor.ended(this);
         }
@@ -161,6 +161,7 @@ final class StreamRunner implements Runnable {
                 position = stored.position();
             }
             current.position = position;
+            current.written = position;
             current.lastCommitMillis = System.currentTimeMillis();
             PGReplicationStream stream;
             try {
@@ -182,17 +183,27 @@ final class StreamRunner implements Runnable {
             log.info("stream {}: streaming from {}", key(), LogSequenceNumber.valueOf(position).asString());
             int batchChanges = supervisor.batchChanges();
             List<byte[]> batch = new ArrayList<>();
+            boolean endsAtCommit = false;
             while (!stopping) {
-                ByteBuffer message = stream.read();
+                // After a commit, whatever the source has sent already joins the same delivery (one target
+                // commit for the transactions in it); once nothing more is there, the delivery goes at once.
+                ByteBuffer message = endsAtCommit ? stream.readPending() : stream.read();
                 if (message == null) {
+                    if (endsAtCommit) {
+                        supervisor.consumer().deliver("changes", current, batch);
+                        batch = new ArrayList<>();
+                        endsAtCommit = false;
+                    }
                     continue;
                 }
                 byte[] data = new byte[message.remaining()];
                 message.get(data);
                 batch.add(data);
-                if (PgOutput.isCommit(data) || batch.size() >= batchChanges) {
+                endsAtCommit = PgOutput.isCommit(data);
+                if (batch.size() >= batchChanges) {
                     supervisor.consumer().deliver("changes", current, batch);
                     batch = new ArrayList<>();
+                    endsAtCommit = false;
                 }
             }
         } finally {
@@ -263,7 +274,7 @@ final class StreamRunner implements Runnable {
                     lagBytes = lag;
                     supervisor.store().lag(stored.id(), sourceLsn, lag);
                     if ("lost".equals(walStatus)) {
-                        supervisor.fail(stored, lostFailure(stored));
+                        supervisor.fail(stored, lostFailure(stored), LOST_RESUME);
                         stop();
                         return;
                     }
@@ -280,6 +291,9 @@ final class StreamRunner implements Runnable {
             monitor = null;
         }
     }
+
+    private static final String LOST_RESUME = "the slot can no longer be resumed: DELETE the stream and PUT it again, "
+            + "which copies the tables anew in a new slot's snapshot";
 
     private static SyncFailure lostFailure(StoredStream stored) {
         return SyncFailure.sourceFailed("the source invalidated replication slot " + stored.slot()
@@ -353,6 +367,22 @@ final class StreamRunner implements Runnable {
             // Closing below is all that is left.
         }
         closeQuietly(connection);
+    }
+
+    /**
+     * The lock connection goes back to the pool: its session-level advisory locks (the stream's, its
+     * target tables') must not go with it, or no runner could take the stream again (a resume after
+     * a failure) and syncs into its tables would answer 409. When they cannot be released, the
+     * connection is cut, which releases them at the target.
+     */
+    private static void release(Connection lock) {
+        try (java.sql.Statement st = lock.createStatement()) {
+            st.execute("SELECT pg_catalog.pg_advisory_unlock_all()");
+        } catch (SQLException | RuntimeException e) {
+            abort(lock);
+            return;
+        }
+        closeQuietly(lock);
     }
 
     private static void closeQuietly(Connection connection) {

@@ -31,6 +31,10 @@ public final class StreamSession implements AutoCloseable {
     final TransactionBuffer buffer = new TransactionBuffer();
     /** Commit end LSN of the last source transaction the target committed. */
     volatile long position;
+    /** Commit end LSN written in the open target transaction (equals {@link #position} when none is open). */
+    long written;
+    /** Set while the delivery holds a later complete source transaction: this commit waits for it. */
+    boolean deferCommit;
     private long acknowledged;
     boolean inTransaction;
     boolean skipping;

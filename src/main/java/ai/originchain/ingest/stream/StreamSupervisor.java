@@ -191,13 +191,18 @@ public class StreamSupervisor {
 
     /** The stream stops with status failed and the error; its slot stays, so nothing is lost. */
     void fail(StoredStream stream, SyncFailure failure) {
+        fail(stream, failure, "fix the cause, then PUT the stream again with the same manifest; its slot is kept");
+    }
+
+    /** As above, with the way out to report ({@code error.resume}). */
+    void fail(StoredStream stream, SyncFailure failure, String resume) {
         log.warn("stream {}/{} failed: {}", stream.tenant(), stream.stream(), failure.getMessage());
         try {
             Map<String, Object> error = new java.util.LinkedHashMap<>();
             error.put("kind", failure.kind().name().toLowerCase(java.util.Locale.ROOT));
             error.put("detail", failure.getMessage());
             error.put("errors", failure.errors().stream().map(e -> Map.of("field", e.field(), "message", e.message())).toList());
-            error.put("resume", "fix the cause, then PUT the stream again with the same manifest; its slot is kept");
+            error.put("resume", resume);
             store.status(stream.id(), StoredStream.FAILED, json.writeValueAsString(error));
         } catch (JsonProcessingException | RuntimeException e) {
             log.warn("stream {}/{}: could not record the failure: {}", stream.tenant(), stream.stream(), e.getMessage());

@@ -77,6 +77,7 @@ public final class StreamBenchmark {
                     "--spring.datasource.username=postgres", "--spring.datasource.password=",
                     "--originchain.tenants.bench.token-sha256=" + sha256(token),
                     "--originchain.secrets.stream-key=c3RyZWFtLWtleS1mb3ItdGVzdHMtb25seS0zMmJ5dGU=",
+                    "--originchain.source.denied-networks=" + ai.originchain.ingest.support.TestDatabases.DENIED_NETWORKS_BUT_LOOPBACK,
                     "--logging.level.root=WARN");
             try {
                 Map<String, Object> manifest = Map.of("source", Map.of("host", "localhost", "port", source.getPort(),

@@ -46,7 +46,7 @@ class StreamTest extends ConnectorTest {
     Response send(String method, String path, Object body) {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port
-                            + "/v1/tenants/acme/ingest/postgres" + path))
+                            + (path.startsWith("/v1/") ? "" : "/v1/tenants/acme/ingest/postgres") + path))
                     .header("Authorization", "Bearer " + ACME_TOKEN)
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                             : HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
@@ -231,5 +231,97 @@ class StreamTest extends ConnectorTest {
         assertThat(missing.json().get("errors").findValuesAsText("field")).containsExactly("publication");
         assertThat(missing.body()).contains("CREATE PUBLICATION");
         assertThat(getStream("plain").status()).isEqualTo(404);
+    }
+
+    @Test
+    void aSourceWithoutLogicalDecodingIsRefusedOnSourceDatabaseWithTheSettingToChange() {
+        // The sync tests' TLS source runs at PostgreSQL's default wal_level, replica; its role here may replicate
+        // and owns its table, so wal_level is the one thing missing.
+        TestDatabases.execute(dbs.source(),
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'walstreamer') THEN "
+                        + "CREATE ROLE walstreamer LOGIN REPLICATION PASSWORD '" + TestDatabases.SOURCE_PASSWORD + "'; END IF; END $$",
+                "CREATE TABLE IF NOT EXISTS public.wal_replica (id int PRIMARY KEY, v text)",
+                "ALTER TABLE public.wal_replica OWNER TO walstreamer");
+        assertThat(TestDatabases.single(dbs.source(), "SHOW wal_level")).isEqualTo("replica");
+        Map<String, Object> body = Map.of(
+                "source", Map.of("host", "localhost", "port", dbs.tlsSource.getPort(), "database", TestDatabases.SOURCE_DB,
+                        "user", "walstreamer", "password", TestDatabases.SOURCE_PASSWORD, "sslmode", "require"),
+                "mappings", List.of(mapping("public.wal_replica", "w_replica", List.of("id"), null)));
+
+        Response refused = put("walreplica", body);
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+        assertThat(refused.contentType()).startsWith("application/problem+json");
+        assertThat(refused.json().get("errors").findValuesAsText("field")).containsExactly("source.database");
+        assertThat(refused.json().get("errors").get(0).get("message").asText())
+                .contains("wal_level is 'replica'")
+                .contains("ALTER SYSTEM SET wal_level = logical;")
+                .contains("restart PostgreSQL");
+        // Nothing was made at the source, nothing stored.
+        assertThat(TestDatabases.single(dbs.source(), "SELECT count(*) FROM pg_publication")).isEqualTo("0");
+        assertThat(TestDatabases.single(dbs.source(), "SELECT count(*) FROM pg_replication_slots")).isEqualTo("0");
+        assertThat(getStream("walreplica").status()).isEqualTo(404);
+    }
+
+    @Test
+    void aNamedPublicationThatMissesATableOrAKindOfChangeIsRefusedOnPublication() {
+        TestDatabases.execute(src.asStreamer(),
+                "CREATE TABLE public.covered (id int PRIMARY KEY, v text)",
+                "CREATE TABLE public.uncovered (id int PRIMARY KEY, v text)",
+                "CREATE PUBLICATION partial_pub FOR TABLE public.covered",
+                "CREATE PUBLICATION inserts_only FOR TABLE public.covered WITH (publish = 'insert')");
+        Map<String, Object> body = manifest(StreamSource.USER, List.of(
+                mapping("public.covered", "pub_covered", List.of("id"), null),
+                mapping("public.uncovered", "pub_uncovered", List.of("id"), null)));
+        body.put("publication", "partial_pub");
+
+        Response partial = put("partial", body);
+
+        assertThat(partial.status()).as(partial.body()).isEqualTo(422);
+        assertThat(partial.json().get("errors").findValuesAsText("field")).containsExactly("publication");
+        assertThat(partial.json().get("errors").get(0).get("message").asText())
+                .contains("does not cover \"public\".\"uncovered\";")
+                .contains("ALTER PUBLICATION \"partial_pub\" ADD TABLE \"public\".\"uncovered\";")
+                .doesNotContain("\"public\".\"covered\"");
+
+        Map<String, Object> oneTable = manifest(StreamSource.USER, List.of(mapping("public.covered", "pub_covered", List.of("id"), null)));
+        oneTable.put("publication", "inserts_only");
+        Response insertsOnly = put("partial", oneTable);
+        assertThat(insertsOnly.status()).as(insertsOnly.body()).isEqualTo(422);
+        assertThat(insertsOnly.json().get("errors").findValuesAsText("field")).containsExactly("publication");
+        assertThat(insertsOnly.body()).contains("SET (publish = 'insert, update, delete, truncate')");
+
+        assertThat(TestDatabases.single(src.admin(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'oc_acme_partial%'"))
+                .isEqualTo("0");
+        assertThat(getStream("partial").status()).isEqualTo(404);
+    }
+
+    @Test
+    void syncModeFieldsAreRefusedBecauseAStreamAlwaysMirrors() {
+        TestDatabases.execute(src.asStreamer(), "CREATE TABLE IF NOT EXISTS public.moded (id int PRIMARY KEY, status text, at timestamptz)");
+        Map<String, Object> first = new LinkedHashMap<>(mapping("public.moded", "m_moded", List.of("id"), null));
+        first.put("mode", "mirror");
+        first.put("delete_mode", "soft");
+        first.put("max_delete_fraction", 1);
+        first.put("filter", Map.of("column", "status", "op", "=", "value", "paid"));
+        Map<String, Object> second = new LinkedHashMap<>(mapping("public.moded", "m_moded2", List.of("id"), null));
+        second.put("mode", "incremental");
+        second.put("cursor", Map.of("column", "at"));
+
+        Response refused = put("moded", manifest(StreamSource.USER, List.of(first, second)));
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+        assertThat(refused.contentType()).startsWith("application/problem+json");
+        assertThat(refused.json().get("errors").findValuesAsText("field")).containsExactlyInAnyOrder(
+                "mappings[0].mode", "mappings[0].delete_mode", "mappings[0].max_delete_fraction", "mappings[0].filter",
+                "mappings[1].mode", "mappings[1].cursor");
+        assertThat(refused.body()).contains("a stream always mirrors");
+        assertThat(TestDatabases.single(src.admin(), "SELECT count(*) FROM pg_publication WHERE pubname = 'originchain_acme_moded'"))
+                .isEqualTo("0");
+        assertThat(getStream("moded").status()).isEqualTo(404);
+
+        // Streams are a PostgreSQL source's only: MySQL and SQLite have no stream endpoint.
+        Response mysql = send("PUT", "/v1/tenants/acme/ingest/mysql/streams/moded", manifest(StreamSource.USER, List.of(second)));
+        assertThat(mysql.status()).as(mysql.body()).isEqualTo(404);
     }
 }

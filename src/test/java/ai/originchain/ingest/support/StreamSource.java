@@ -30,10 +30,12 @@ public final class StreamSource {
 
     private final Path data;
     private final Path tls;
+    private final Map<String, String> settings;
     private int port;
     private EmbeddedPostgres server;
 
-    private StreamSource() throws IOException, SQLException {
+    private StreamSource(Map<String, String> settings) throws IOException, SQLException {
+        this.settings = settings;
         Path work = Files.createTempDirectory("originchain-stream-src");
         data = work.resolve("data");
         tls = work.resolve("tls");
@@ -72,6 +74,7 @@ public final class StreamSource {
                 .setServerConfig("ssl_key_file", tls.resolve("server.key").toAbsolutePath().toString())
                 .setLocaleConfig("locale", "C.UTF-8")
                 .setDataDirectoryCustomizer(new PasswordAuthentication(true));
+        settings.forEach(builder::setServerConfig);
         if (port > 0) {
             builder.setPort(port);
         }
@@ -81,7 +84,7 @@ public final class StreamSource {
     public static synchronized StreamSource get() {
         if (instance == null) {
             try {
-                instance = new StreamSource();
+                instance = new StreamSource(Map.of());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (SQLException e) {
@@ -89,6 +92,17 @@ public final class StreamSource {
             }
         }
         return instance;
+    }
+
+    /** A source of its own, with more server settings (e.g. {@code max_slot_wal_keep_size}), for a test that bends it. */
+    public static StreamSource dedicated(Map<String, String> settings) {
+        try {
+            return new StreamSource(settings);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Stops the server and starts it again on the same port and data, as an operator's restart would. */
