@@ -109,30 +109,11 @@ final class MySqlRead implements SourceRead {
                 }
             }
         }
-        int errorsBefore = errors.size();
-        List<Column> selected = new ArrayList<>();
-        if (mapping.columns() == null) {
-            selected.addAll(byName.values());
-        } else {
-            for (int i = 0; i < mapping.columns().size(); i++) {
-                Column column = byName.get(mapping.columns().get(i));
-                if (column == null) {
-                    errors.add(new FieldError(mapping.field("columns[" + i + "]"), "'" + mapping.columns().get(i)
-                            + "' is not a column of " + mapping.sourceTableName()));
-                } else {
-                    selected.add(column);
-                }
-            }
-        }
-        for (int i = 0; i < mapping.primaryKey().size(); i++) {
-            if (!byName.containsKey(mapping.primaryKey().get(i))) {
-                errors.add(new FieldError(mapping.field("primary_key[" + i + "]"), "'" + mapping.primaryKey().get(i)
-                        + "' is not a column of " + mapping.sourceTableName()));
-            }
-        }
-        if (errors.size() > errorsBefore) {
+        List<String> names = CatalogCheck.selectedColumns(mapping, byName, mapping.sourceTableName(), errors);
+        if (names == null) {
             return null;
         }
+        List<Column> selected = new ArrayList<>(names.stream().map(byName::get).toList());
         Map<String, Column> readColumns = new LinkedHashMap<>();
         List<SourceColumn> columns = new ArrayList<>();
         for (Column column : selected) {

@@ -15,6 +15,7 @@ import org.springframework.stereotype.Component;
 import ai.originchain.ingest.failure.FieldError;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.typemap.SourceType;
+import ai.originchain.ingest.source.CatalogCheck;
 import ai.originchain.ingest.source.SourceColumn;
 import ai.originchain.ingest.source.SourceTable;
 
@@ -100,30 +101,11 @@ public class SourceCatalog {
                 }
             }
         }
-        int errorsBefore = errors.size();
-        List<SourceColumn> selected = new ArrayList<>();
-        if (mapping.columns() == null) {
-            selected.addAll(byName.values());
-        } else {
-            for (int i = 0; i < mapping.columns().size(); i++) {
-                SourceColumn column = byName.get(mapping.columns().get(i));
-                if (column == null) {
-                    errors.add(new FieldError(mapping.field("columns[" + i + "]"), "'" + mapping.columns().get(i)
-                            + "' is not a column of " + mapping.sourceTableName()));
-                } else {
-                    selected.add(column);
-                }
-            }
-        }
-        for (int i = 0; i < mapping.primaryKey().size(); i++) {
-            if (!byName.containsKey(mapping.primaryKey().get(i))) {
-                errors.add(new FieldError(mapping.field("primary_key[" + i + "]"), "'" + mapping.primaryKey().get(i)
-                        + "' is not a column of " + mapping.sourceTableName()));
-            }
-        }
-        if (errors.size() > errorsBefore) {
+        List<String> names = CatalogCheck.selectedColumns(mapping, byName, mapping.sourceTableName(), errors);
+        if (names == null) {
             return null;
         }
+        List<SourceColumn> selected = new ArrayList<>(names.stream().map(byName::get).toList());
         return new SourceTable(mapping.sourceSchema(), mapping.sourceTable(), selected,
                 keyIsUnique(connection, oid, mapping.primaryKey()), estimate);
     }

@@ -85,29 +85,11 @@ final class SqliteRead implements SourceRead {
                 }
             }
         }
-        int errorsBefore = errors.size();
-        List<String> selected = new ArrayList<>();
-        if (mapping.columns() == null) {
-            selected.addAll(declared.keySet());
-        } else {
-            for (int i = 0; i < mapping.columns().size(); i++) {
-                if (!declared.containsKey(mapping.columns().get(i))) {
-                    errors.add(new FieldError(mapping.field("columns[" + i + "]"), "'" + mapping.columns().get(i)
-                            + "' is not a column of " + mapping.sourceTable()));
-                } else {
-                    selected.add(mapping.columns().get(i));
-                }
-            }
-        }
-        for (int i = 0; i < mapping.primaryKey().size(); i++) {
-            if (!declared.containsKey(mapping.primaryKey().get(i))) {
-                errors.add(new FieldError(mapping.field("primary_key[" + i + "]"), "'" + mapping.primaryKey().get(i)
-                        + "' is not a column of " + mapping.sourceTable()));
-            }
-        }
-        if (errors.size() > errorsBefore) {
+        List<String> names = CatalogCheck.selectedColumns(mapping, declared, mapping.sourceTable(), errors);
+        if (names == null) {
             return null;
         }
+        List<String> selected = new ArrayList<>(names);
         List<Set<String>> classes = storageClasses(mapping.sourceTable(), selected);
         List<SourceColumn> columns = new ArrayList<>();
         for (int i = 0; i < selected.size(); i++) {
