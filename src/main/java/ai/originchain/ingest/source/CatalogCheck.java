@@ -12,6 +12,25 @@ import ai.originchain.ingest.failure.FieldError;
  */
 public record CatalogCheck(List<SourceTable> tables, List<FieldError> errors, List<List<String>> warnings) {
 
+    /** An engine's check of one mapping: its table, or null after adding the fields at fault to {@code errors}. */
+    @FunctionalInterface
+    public interface TableCheck {
+        SourceTable check(MappingSpec mapping, List<FieldError> errors, List<String> warnings) throws java.sql.SQLException;
+    }
+
+    /** Checks every mapping with {@code check}, collecting the tables, the errors and each mapping's warnings. */
+    public static CatalogCheck of(List<MappingSpec> mappings, TableCheck check) throws java.sql.SQLException {
+        List<SourceTable> tables = new java.util.ArrayList<>();
+        List<FieldError> errors = new java.util.ArrayList<>();
+        List<List<String>> warnings = new java.util.ArrayList<>();
+        for (MappingSpec mapping : mappings) {
+            List<String> tableWarnings = new java.util.ArrayList<>();
+            tables.add(check.check(mapping, errors, tableWarnings));
+            warnings.add(tableWarnings);
+        }
+        return new CatalogCheck(tables, errors, warnings);
+    }
+
     /**
      * The names of the columns {@code mapping} reads (all of {@code columns}, in their order, when it
      * names none), or null after adding to {@code errors} each named column or key column the table

@@ -64,15 +64,7 @@ final class MySqlRead implements SourceRead {
 
     @Override
     public CatalogCheck check(List<MappingSpec> mappings) throws SQLException {
-        List<SourceTable> tables = new ArrayList<>();
-        List<FieldError> errors = new ArrayList<>();
-        List<List<String>> warnings = new ArrayList<>();
-        for (MappingSpec mapping : mappings) {
-            List<String> tableWarnings = new ArrayList<>();
-            tables.add(check(mapping, errors, tableWarnings));
-            warnings.add(tableWarnings);
-        }
-        return new CatalogCheck(tables, errors, warnings);
+        return CatalogCheck.of(mappings, this::check);
     }
 
     private SourceTable check(MappingSpec mapping, List<FieldError> errors, List<String> warnings) throws SQLException {
