@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
-# The ingest benchmark: our service against a hand-written psql COPY baseline, in one run.
+# The ingest benchmark: our service against hand-made COPY pipes (raw, and staging + upsert) and
+# pgcopydb, side by side on the same servers, in one run.
 #
-#   bench/run.sh [--rows N] [--scale S] [--source-url URL --target-url URL] [--profile]
-#                [--no-psql] [--writers W] [--batch-rows B]
+#   bench/run.sh [--rows N] [--scale S | --no-pgbench] [--runs R] [--heap SIZE] [--profile]
+#                [--source-url URL --target-url URL] [--no-psql] [--no-pgcopydb] [--writers W] [--batch-rows B]
 #
-#   --rows N        rows of public.orders (default 1000000)
-#   --scale S       pgbench scale of public.pgbench_accounts, 100000 rows each
-#                   (default 10; with --rows alone: N/100000, at least 1)
+#   --rows N        rows of public.orders (default 1000000; 10000000 works, ~25 GB of disk)
+#   --scale S       pgbench scale of public.pgbench_accounts, 100000 rows each (default 10; with --rows
+#                   alone: N/100000, between 1 and 10); --scale 0 or --no-pgbench: orders only
+#   --runs R        repeat the whole sequence R times (source regenerated, same rows); min–max shown (default 1)
+#   --heap SIZE     the service's -Xmx (default 256m)
+#   --profile       run the service with JFR and print its hot methods
 #   --source-url / --target-url   use these servers instead of starting two embedded PostgreSQL 17
 #                   (postgresql://user:pw@host:port/db; the source must take TLS and a password login;
-#                   public.orders, public.pgbench_accounts and target schemas baseline, bench are recreated)
-#   --profile       run the service with JFR and print its hot methods
-#   --no-psql       time the baseline through pgjdbc's CopyManager even where psql exists
+#                   public.orders, public.pgbench_accounts, target schemas baseline, raw_keyed,
+#                   raw_key_after, bench and database bench_pgcopydb are recreated)
+#   --no-psql       time the pipes through pgjdbc's CopyManager even where psql exists
+#   --no-pgcopydb   leave pgcopydb out even where it is installed
 #   --writers W, --batch-rows B   the service's originchain.sync.* settings (default 2, 20000)
 #
 # Builds the project offline, then runs ai.originchain.ingest.bench.IngestBenchmark (test sources).
-# Prints the results table and appends it to bench/results/<date>-<cores>cores.md.
+# Prints the results tables and appends them to bench/results/<date>-<cores>cores.md.
 # Working files go to bench/work/. Everything started is stopped on exit, failure or Ctrl-C.
 set -euo pipefail
 
-case "${1:-}" in -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 cd "$(dirname "$0")/.."            # the repo root: the service reads ./application.yaml and ./routes
 WORK=bench/work

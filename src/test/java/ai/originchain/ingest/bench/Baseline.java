@@ -58,6 +58,10 @@ final class Baseline {
         return new Baseline(Stream.concat(onPath, debian).filter(Files::isExecutable).findFirst().orElse(null));
     }
 
+    boolean viaPsql() {
+        return psql != null;
+    }
+
     String client() {
         if (psql == null) {
             return "pgjdbc CopyManager (copyOut -> pipe -> copyIn; no psql found)";
@@ -95,10 +99,91 @@ final class Baseline {
 
     private Result viaPsql(BenchServers servers, BenchTable table, String schema, String delete)
             throws IOException, InterruptedException {
+        return pipeViaPsql(servers, table, List.of(createStaging(table, schema), "\\copy stage from pstdin",
+                table.upsertFrom("stage", schema), delete));
+    }
+
+    /**
+     * The raw pipe: COPY out of the source straight into {@code schema.table} (which the caller made
+     * empty), no staging, no upsert; with {@code addKeyAfter} the table has no key and gets its
+     * primary key after the load, in the same timed step.
+     */
+    Result rawPipe(BenchServers servers, BenchTable table, String schema, boolean addKeyAfter) throws Exception {
+        String into = schema + "." + table.name();
+        String addKey = addKeyAfter ? addPrimaryKey(table, schema) : "SELECT 1";
+        if (psql != null) {
+            return pipeViaPsql(servers, table, List.of("\\copy " + into + " from pstdin", addKey));
+        }
+        long start = System.nanoTime();
+        try (Connection source = servers.sourceReader().connect(); Connection target = servers.target().connect();
+             Statement st = target.createStatement()) {
+            long copied = pipe(source, target, table, "COPY " + into + " FROM STDIN");
+            st.execute(addKey);
+            return new Result(copied, copied, (System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    static String addPrimaryKey(BenchTable table, String schema) {
+        return "ALTER TABLE " + schema + "." + table.name() + " ADD PRIMARY KEY (" + table.key() + ")";
+    }
+
+    /** What {@link #rawPipe} times, as a reader would type it. */
+    String describeRaw(BenchServers servers, BenchTable table, String schema, boolean addKeyAfter) {
+        String into = schema + "." + table.name();
+        if (psql == null) {
+            return "CopyManager.copyOut(\"" + copyOut(table) + "\") -> pipe -> CopyManager.copyIn(\"COPY " + into
+                    + " FROM STDIN\")" + (addKeyAfter ? ", then:\n  " + addPrimaryKey(table, schema) : "");
+        }
+        return "psql \"" + servers.sourceReader().conninfo() + "\" -X -q -c \"\\copy (" + select(table) + ") to stdout\" \\\n"
+                + "  | psql \"" + servers.target().conninfo() + "\" -X -v ON_ERROR_STOP=1 -c \"\\copy " + into + " from pstdin\""
+                + (addKeyAfter ? " \\\n      -c \"" + addPrimaryKey(table, schema) + "\"" : "");
+    }
+
+    /** The size of the table as COPY text, counted through the same client: what a full read moves. */
+    long copyTextBytes(BenchServers servers, BenchTable table) throws Exception {
+        if (psql != null) {
+            ProcessBuilder pb = new ProcessBuilder("bash", "-o", "pipefail", "-c",
+                    "PGPASSWORD=\"$SRC_PW\" \"$PSQL\" \"$SRC\" -X -q -v ON_ERROR_STOP=1 -c \"$COPY_OUT\" | wc -c");
+            pb.environment().put("PSQL", psql.toString());
+            pb.environment().put("SRC", servers.sourceReader().conninfo());
+            pb.environment().put("SRC_PW", servers.sourceReader().password());
+            pb.environment().put("COPY_OUT", "\\copy (" + select(table) + ") to stdout");
+            pb.redirectErrorStream(true);
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("counting the COPY text failed: " + out);
+            }
+            return Long.parseLong(out);
+        }
+        try (Connection source = servers.sourceReader().connect()) {
+            long[] n = {0};
+            java.io.OutputStream counter = new java.io.OutputStream() {
+                @Override
+                public void write(int b) {
+                    n[0]++;
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    n[0] += len;
+                }
+            };
+            source.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOut(table), counter);
+            return n[0];
+        }
+    }
+
+    /** source psql COPY out | target psql running {@code targetCommands} (each one -c) in order. */
+    private Result pipeViaPsql(BenchServers servers, BenchTable table, List<String> targetCommands)
+            throws IOException, InterruptedException {
+        StringBuilder target = new StringBuilder();
+        for (int i = 0; i < targetCommands.size(); i++) {
+            target.append(" -c \"$CMD").append(i).append('"');
+        }
         ProcessBuilder pb = new ProcessBuilder("bash", "-o", "pipefail", "-c",
                 "PGPASSWORD=\"$SRC_PW\" \"$PSQL\" \"$SRC\" -X -q -v ON_ERROR_STOP=1 -c \"$COPY_OUT\""
-                        + " | PGPASSWORD=\"$TGT_PW\" \"$PSQL\" \"$TGT\" -X -v ON_ERROR_STOP=1"
-                        + " -c \"$CREATE\" -c '\\copy stage from pstdin' -c \"$UPSERT\" -c \"$DELETE\"");
+                        + " | PGPASSWORD=\"$TGT_PW\" \"$PSQL\" \"$TGT\" -X -v ON_ERROR_STOP=1" + target);
         Map<String, String> env = pb.environment();
         env.put("PSQL", psql.toString());
         env.put("SRC", servers.sourceReader().conninfo());
@@ -106,9 +191,9 @@ final class Baseline {
         env.put("TGT", servers.target().conninfo());
         env.put("TGT_PW", servers.target().password());
         env.put("COPY_OUT", "\\copy (" + select(table) + ") to stdout");
-        env.put("CREATE", createStaging(table, schema));
-        env.put("UPSERT", table.upsertFrom("stage", schema));
-        env.put("DELETE", delete);
+        for (int i = 0; i < targetCommands.size(); i++) {
+            env.put("CMD" + i, targetCommands.get(i));
+        }
         pb.redirectErrorStream(true);
         long start = System.nanoTime();
         Process p = pb.start();
@@ -116,9 +201,11 @@ final class Baseline {
         int rc = p.waitFor();
         double seconds = (System.nanoTime() - start) / 1e9;
         if (rc != 0) {
-            throw new IllegalStateException("baseline psql pipeline failed (exit " + rc + "):\n" + out);
+            throw new IllegalStateException("psql pipeline failed (exit " + rc + "):\n" + out);
         }
-        return new Result(lastNumber(COPIED, out), lastNumber(UPSERTED, out), seconds);
+        long copied = lastNumber(COPIED, out);
+        long upserted = lastNumber(UPSERTED, out);
+        return new Result(copied, upserted < 0 ? copied : upserted, seconds);
     }
 
     private Result viaCopyManager(BenchServers servers, BenchTable table, String schema, String delete) throws Exception {
@@ -126,25 +213,32 @@ final class Baseline {
         try (Connection source = servers.sourceReader().connect(); Connection target = servers.target().connect();
              Statement st = target.createStatement()) {
             st.execute(createStaging(table, schema));
-            PipedInputStream in = new PipedInputStream(1 << 20);
-            PipedOutputStream out = new PipedOutputStream(in);
-            CompletableFuture<Long> reader = CompletableFuture.supplyAsync(() -> {
-                try (out) {
-                    return source.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOut(table), out);
-                } catch (SQLException | IOException e) {
-                    throw new IllegalStateException("baseline copyOut failed", e);
-                }
-            });
-            long copied;
-            try (in) {
-                copied = target.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY stage FROM STDIN", in);
-            }
-            reader.join();
+            long copied = pipe(source, target, table, "COPY stage FROM STDIN");
             long changed = st.executeUpdate(table.upsertFrom("stage", schema));
             st.execute(delete);
             st.execute("DROP TABLE stage");
             return new Result(copied, changed, (System.nanoTime() - start) / 1e9);
         }
+    }
+
+    /** copyOut at the source → an in-memory pipe → copyIn at the target; the rows copied. */
+    private static long pipe(Connection source, Connection target, BenchTable table, String copyIn)
+            throws SQLException, IOException {
+        PipedInputStream in = new PipedInputStream(1 << 20);
+        PipedOutputStream out = new PipedOutputStream(in);
+        CompletableFuture<Long> reader = CompletableFuture.supplyAsync(() -> {
+            try (out) {
+                return source.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOut(table), out);
+            } catch (SQLException | IOException e) {
+                throw new IllegalStateException("copyOut failed", e);
+            }
+        });
+        long copied;
+        try (in) {
+            copied = target.unwrap(PGConnection.class).getCopyAPI().copyIn(copyIn, in);
+        }
+        reader.join();
+        return copied;
     }
 
     private static String select(BenchTable table) {

@@ -5,10 +5,11 @@ import java.util.stream.Collectors;
 
 /**
  * A source table of the benchmark: how it is created and filled at the source (in SQL, by the
- * server), which 10% of its rows phase C changes, and the SQL both the baseline and the checks use.
+ * server), how the re-sync phases change its rows ({@code UPDATE … SET changeSet WHERE …}), and the
+ * SQL both the baselines and the checks use.
  */
 record BenchTable(String name, String columnsDdl, List<String> columns, String key, String fillSql,
-                  String changeSql) {
+                  String changeSet) {
 
     /** {@code public.orders}: 10 columns of everyday types, ~230 MB with its key at 1M rows (~210 bytes/row as COPY text). */
     static BenchTable orders(long rows) {
@@ -39,10 +40,7 @@ record BenchTable(String name, String columnsDdl, List<String> columns, String k
                                         'Reception, building '])[1 + (random() * 3)::int] || (random() * 200)::int END,
                        random() < 0.5
                   FROM generate_series(1, %d) g""".formatted(rows),
-                """
-                UPDATE public.orders
-                   SET amount = amount + 1, status = 'updated', payload = payload || '{"revised": true}'
-                 WHERE id % 10 = 0""");
+                "amount = amount + 1, status = 'updated', payload = payload || '{\"revised\": true}'");
     }
 
     /** {@code public.pgbench_accounts} exactly as {@code pgbench -i -s SCALE} (server-side generation) makes it. */
@@ -53,7 +51,7 @@ record BenchTable(String name, String columnsDdl, List<String> columns, String k
                 "aid",
                 "INSERT INTO public.pgbench_accounts (aid, bid, abalance, filler) "
                         + "SELECT aid, (aid - 1) / 100000 + 1, 0, '' FROM generate_series(1, " + (100_000L * scale) + ") AS aid",
-                "UPDATE public.pgbench_accounts SET abalance = abalance + 1 WHERE aid % 10 = 0");
+                "abalance = abalance + 1");
     }
 
     String sourceTable() {
@@ -62,6 +60,21 @@ record BenchTable(String name, String columnsDdl, List<String> columns, String k
 
     String columnList() {
         return String.join(", ", columns);
+    }
+
+    /** Changes the rows {@code where} selects (every one of them: the SET always changes a value). */
+    String update(String where) {
+        return "UPDATE " + sourceTable() + " SET " + changeSet + " WHERE " + where;
+    }
+
+    /** The most recent 1% of the keys (the highest ones): a contiguous block, as fresh rows change. */
+    String newestPercent() {
+        return key + " > (SELECT max(" + key + ") - count(*) / 100 FROM " + sourceTable() + ")";
+    }
+
+    /** The target DDL without any key: for a bulk load that builds the key afterwards. */
+    String createUnkeyed(String schema) {
+        return "CREATE TABLE " + schema + "." + name + " (" + columnsDdl.replace(" PRIMARY KEY", "") + ")";
     }
 
     /** The target DDL: the source's columns, and its key as primary key. */

@@ -16,12 +16,16 @@ import java.util.TreeMap;
  * Watches the service's JVM during one phase: peak heap used (sampled with {@code jstat -gc PID 250}:
  * survivor + eden + old used), peak RSS ({@code VmHWM}, reset at the start of the phase through
  * {@code /proc/PID/clear_refs} where the kernel allows it) and CPU time used, in all and by thread
- * ({@code /proc/PID/task/*}: threads that ended during the phase count in the total only).
+ * ({@code /proc/PID/task/*}: threads that ended during the phase count in the total only), and the
+ * bytes it read: {@code rchar} of {@code /proc/PID/io}, which counts every read(2), sockets included,
+ * i.e. what reached it from the source and the target (and the few files it reads), unlike
+ * {@code read_bytes}, which counts disk only.
  */
 final class ProcessWatch implements AutoCloseable {
 
     /** @param cpuByThread CPU seconds by thread name (Linux's 15-character name, numbers folded to N) */
-    record Peaks(double heapMb, double rssMb, boolean rssSinceStart, double cpuSeconds, Map<String, Double> cpuByThread) {
+    record Peaks(double heapMb, double rssMb, boolean rssSinceStart, double cpuSeconds, Map<String, Double> cpuByThread,
+                 long bytesRead) {
     }
 
     private final long pid;
@@ -30,6 +34,7 @@ final class ProcessWatch implements AutoCloseable {
     private final boolean rssReset;
     private final long cpuTicksAtStart;
     private final Map<String, Long> threadTicksAtStart;
+    private final long rcharAtStart;
     private volatile double peakHeapKb;
 
     ProcessWatch(long pid) throws IOException {
@@ -37,6 +42,7 @@ final class ProcessWatch implements AutoCloseable {
         this.rssReset = resetPeakRss(pid);
         this.cpuTicksAtStart = cpuTicks(pid);
         this.threadTicksAtStart = threadTicks(pid);
+        this.rcharAtStart = rchar(pid);
         Path jstatBin = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jstat");
         this.jstat = new ProcessBuilder(jstatBin.toString(), "-gc", String.valueOf(pid), "250")
                 .redirectErrorStream(true).start();
@@ -85,7 +91,25 @@ final class ProcessWatch implements AutoCloseable {
             }
         });
         return new Peaks(peakHeapKb / 1024, status(pid, "VmHWM:") / 1024, !rssReset,
-                (cpuTicks(pid) - cpuTicksAtStart) / 100.0, byThread);
+                (cpuTicks(pid) - cpuTicksAtStart) / 100.0, byThread, rcharDelta(rcharAtStart, rchar(pid)));
+    }
+
+    private static long rcharDelta(long start, long end) {
+        return start < 0 || end < 0 ? -1 : end - start;
+    }
+
+    /** Bytes the process read so far through read(2) and the like, from any file or socket; -1 unknown. */
+    static long rchar(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/io"))) {
+                if (line.startsWith("rchar:")) {
+                    return Long.parseLong(line.substring("rchar:".length()).trim());
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // Not Linux, or not allowed to read another user's io.
+        }
+        return -1;
     }
 
     @Override

@@ -23,7 +23,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Our service as a user runs it: its own JVM ({@code -Xmx256m}), started from the repo root, talked
+ * Our service as a user runs it: its own JVM ({@code -Xmx256m} unless told otherwise), started from the repo root, talked
  * to over HTTP only. Tenant {@code bench}, so its rows land in the target store's schema {@code bench}.
  */
 final class ServiceProcess implements AutoCloseable {
@@ -52,14 +52,14 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     static ServiceProcess start(Path repoRoot, Path workDir, PgEndpoint target, int writers, int batchRows,
-                                Path jfrFile, Path runtimeClasspath) throws IOException, InterruptedException {
+                                Path jfrFile, Path runtimeClasspath, String heap) throws IOException, InterruptedException {
         String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m"));
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap));
         if (jfrFile != null) {
             cmd.add("-XX:StartFlightRecording=name=bench,settings=profile,filename=" + jfrFile.toAbsolutePath());
         }
@@ -69,13 +69,13 @@ final class ServiceProcess implements AutoCloseable {
                 throw new IllegalStateException(JAR + " is not a Spring Boot jar: build it, or pass --service-classpath");
             }
             cmd.addAll(List.of("-jar", JAR));
-            launch = "java -Xmx256m -jar " + JAR;
+            launch = "java -Xmx" + heap + " -jar " + JAR;
         } else {
             // No repackaged jar (spring-boot:repackage could not run offline): the same classes and
             // dependencies on a plain classpath.
             String deps = Files.readString(runtimeClasspath).trim();
             cmd.addAll(List.of("-cp", "target/classes:" + deps, "ai.originchain.ingest.IngestApplication"));
-            launch = "java -Xmx256m -cp target/classes:<runtime dependencies> ai.originchain.ingest.IngestApplication";
+            launch = "java -Xmx" + heap + " -cp target/classes:<runtime dependencies> ai.originchain.ingest.IngestApplication";
         }
         cmd.addAll(List.of(
                 "--spring.datasource.url=" + target.jdbcUrl(),
