@@ -51,8 +51,25 @@ final class ProcessWatch implements AutoCloseable {
         reader.start();
     }
 
+    private void oneSample() {
+        try {
+            Path jstatBin = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jstat");
+            Process once = new ProcessBuilder(jstatBin.toString(), "-gc", String.valueOf(pid)).redirectErrorStream(true).start();
+            readSamples(once);
+            once.waitFor();
+        } catch (IOException | RuntimeException e) {
+            // No sample: the phase shows a heap peak of 0.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void readSamples() {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(jstat.getInputStream(), StandardCharsets.UTF_8))) {
+        readSamples(jstat);
+    }
+
+    private void readSamples(Process from) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(from.getInputStream(), StandardCharsets.UTF_8))) {
             List<String> header = null;
             String line;
             while ((line = in.readLine()) != null) {
@@ -81,6 +98,10 @@ final class ProcessWatch implements AutoCloseable {
         Thread.sleep(300); // one more jstat sample after the phase's last request
         jstat.destroy();
         reader.join(2000);
+        if (peakHeapKb == 0) {
+            // A phase shorter than jstat's start-up: one sample now, after it.
+            oneSample();
+        }
         Map<String, Double> byThread = new TreeMap<>();
         Map<String, String> names = new HashMap<>();
         Map<String, Long> now = threadTicks(pid, names);
