@@ -313,9 +313,11 @@ public final class IngestBenchmark {
                                 + copied + " vs " + sourcePrints.get(t.name()));
                     }
                     rows.add(pipeRow(t, PGCOPYDB, STAGING_EMPTY, new Result(r.rows(), r.rows(), r.seconds())));
-                } catch (IllegalStateException e) {
+                } catch (IllegalStateException | SQLException e) {
+                    // pgcopydb is a reference, not the subject: the run goes on without its line.
                     say("pgcopydb failed: " + e.getMessage());
-                    checks.add("run " + run + ": pgcopydb of " + t.name() + " failed: " + e.getMessage().lines().findFirst().orElse(""));
+                    checks.add("run " + run + ": pgcopydb of " + t.name() + " failed: "
+                            + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
                 } finally {
                     PgCopyDb.dropCopy(servers);
                 }
