@@ -5,7 +5,7 @@
 #   bench/run.sh [--rows N] [--scale S | --no-pgbench] [--runs R] [--heap SIZE] [--profile]
 #                [--source-url URL --target-url URL] [--no-psql] [--no-pgcopydb] [--writers W] [--batch-rows B]
 #
-#   --rows N        rows of public.orders (default 1000000; 10000000 works: ~16 GB of disk, about an hour)
+#   --rows N        rows of public.orders (default 1000000; 10000000: ~16 GB of disk, about an hour)
 #   --scale S       pgbench scale of public.pgbench_accounts, 100000 rows each (default 10; with --rows
 #                   alone: N/100000, between 1 and 10); --scale 0 or --no-pgbench: orders only
 #   --runs R        repeat the whole sequence R times (source regenerated, same rows); min–max shown (default 1)
