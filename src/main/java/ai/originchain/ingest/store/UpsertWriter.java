@@ -49,7 +49,7 @@ public class UpsertWriter {
                 long changed;
                 CopyManager copyApi = connection.unwrap(PGConnection.class).getCopyAPI();
                 if (job.bulkLoad()) {
-                    changed = copy(copyApi, sql.bulkCopy, batch);
+                    changed = copy(copyApi, job.loadTable() == null ? sql.bulkCopy : Statements.bulkCopy(plan, job.writeTable()), batch);
                 } else {
                     st.execute(sql.createStaging);
                     copy(copyApi, sql.copy, batch);
@@ -134,6 +134,12 @@ public class UpsertWriter {
                     + " ON CONFLICT (" + key + ") " + conflict;
             String bulkCopy = "COPY " + target + " (" + names + ") FROM STDIN";
             return new Statements(createStaging, copy, upsert, bulkCopy);
+        }
+
+        /** The bulk COPY into {@code table} (quoted and qualified), e.g. a first sync's side table. */
+        static String bulkCopy(TargetPlan plan, String table) {
+            return "COPY " + table + " (" + plan.columns().stream().map(c -> SqlNames.quote(c.name()))
+                    .collect(Collectors.joining(", ")) + ") FROM STDIN";
         }
 
         private static String compared(String alias, TargetColumn column) {

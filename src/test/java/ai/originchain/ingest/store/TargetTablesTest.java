@@ -25,9 +25,20 @@ class TargetTablesTest {
                 new TargetColumn("k1", "bigint", false), new TargetColumn("k2", "text", false),
                 new TargetColumn("v", "numeric(12,2)[]", true)), List.of("k1", "k2"), false));
 
-        new TargetTables(dbs.targetStore()).ensure(job);
+        LoadTables loads = new LoadTables(dbs.targetStore());
+        new TargetTables(dbs.targetStore(), loads).ensure(job);
 
         assertThat(job.report().toJson().get("schema_created")).isEqualTo(true);
+        // Loaded first as a side table without key; the target table appears only once published.
+        assertThat(TestDatabases.single(dbs.targetStore(), "SELECT to_regclass('tables_unit.\"Mixed Case\"') IS NULL"))
+                .isEqualTo("t");
+        assertThat(job.loadTable()).isEqualTo("_oc_load_Mixed Case");
+        loads.publish(job);
+
+        assertThat(TestDatabases.single(dbs.targetStore(), "SELECT to_regclass('tables_unit.\"_oc_load_Mixed Case\"') IS NULL"))
+                .isEqualTo("t");
+        assertThat(TestDatabases.single(dbs.targetStore(), "SELECT conname FROM pg_constraint "
+                + "WHERE conrelid = 'tables_unit.\"Mixed Case\"'::regclass AND contype = 'p'")).isEqualTo("Mixed Case_pkey");
         assertThat(TestDatabases.query(dbs.targetStore(), """
                 SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.atthasdef::text
                   FROM pg_attribute a WHERE a.attrelid = 'tables_unit."Mixed Case"'::regclass AND a.attnum > 0
