@@ -1,11 +1,14 @@
 package ai.originchain.ingest.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import ai.originchain.ingest.failure.FieldError;
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.support.Manifests;
 import ai.originchain.ingest.support.TestDatabases;
 import ai.originchain.ingest.sync.MappingJob;
@@ -49,5 +52,24 @@ class TargetTablesTest {
                 SELECT string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_index i
                   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
                  WHERE i.indrelid = 'tables_unit."Mixed Case"'::regclass AND i.indisprimary""")).isEqualTo("k1,k2");
+    }
+
+    @Test
+    void aKeyTheLoadedRowsRepeatIsA422OnPrimaryKeyAndTheSideTableIsDropped() {
+        TestDatabases.execute(dbs.targetStore(), "DROP SCHEMA IF EXISTS tables_dupes CASCADE");
+        SyncRun run = Manifests.run("tables_dupes", Manifests.mapping("src", "dupes", List.of("id"), null));
+        MappingJob job = run.jobs().get(0);
+        job.targetPlan(new TargetPlan("tables_dupes", "dupes", List.of(
+                new TargetColumn("id", "bigint", false), new TargetColumn("v", "text", true)), List.of("id"), false));
+        LoadTables loads = new LoadTables(dbs.targetStore());
+        new TargetTables(dbs.targetStore(), loads).ensure(job);
+        TestDatabases.execute(dbs.targetStore(), "INSERT INTO tables_dupes._oc_load_dupes VALUES (1, 'a'), (2, 'b'), (1, 'c')");
+
+        assertThatThrownBy(() -> loads.publish(job)).isInstanceOfSatisfying(SyncFailure.class, failure -> {
+            assertThat(failure.kind()).isEqualTo(SyncFailure.Kind.MISMATCH);
+            assertThat(failure.errors()).extracting(FieldError::field).containsExactly("mappings[0].primary_key");
+        });
+        assertThat(TestDatabases.single(dbs.targetStore(), "SELECT count(*) FROM pg_class "
+                + "WHERE relnamespace = 'tables_dupes'::regnamespace AND relkind = 'r'")).isEqualTo("0");
     }
 }
