@@ -79,8 +79,11 @@ public class LoadTables {
             return;
         }
         job.run().throwIfAborted();
+        long started = System.nanoTime();
         try {
             publishNow(job);
+            log.info("sync {} {}: primary key built on {} row(s) and the table put in place in {} ms", job.run().id(), job,
+                    job.report().rowsWritten(), (System.nanoTime() - started) / 1_000_000);
         } catch (SQLException e) {
             if ("23505".equals(e.getSQLState())) {
                 drop(job);

@@ -21,7 +21,8 @@ import ai.originchain.ingest.typemap.TargetColumn;
 
 /**
  * The upsert producer. Into a target that was empty when the sync began (and a source key that is
- * unique), batches are copied straight in. Otherwise each batch, in its own transaction: COPY its rows (source text, untouched)
+ * unique), batches are copied straight in (for a table the sync created, into its side table, see
+ * {@link LoadTables}). Otherwise each batch, in its own transaction: COPY its rows (source text, untouched)
  * into a session-local staging table, then one {@code INSERT … SELECT … ON CONFLICT (key) DO UPDATE}
  * that skips rows whose values did not change, so an unchanged re-sync rewrites nothing and leaves
  * no dead tuples. A failure rolls back that batch only; the rows of committed batches are complete,
