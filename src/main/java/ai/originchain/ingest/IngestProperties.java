@@ -71,7 +71,7 @@ public class IngestProperties {
         private int batchBytes = 8 * 1024 * 1024;
         private int writers = 2;
         private int parallelMappings = 2;
-        private int readers = 2;
+        private int readers = 1;
         private long readPartMinBytes = 64L * 1024 * 1024;
         public int getReaders() { return readers; }
         public void setReaders(int readers) { this.readers = readers; }
