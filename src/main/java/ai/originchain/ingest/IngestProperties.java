@@ -71,6 +71,12 @@ public class IngestProperties {
         private int batchBytes = 8 * 1024 * 1024;
         private int writers = 2;
         private int parallelMappings = 2;
+        private int readers = 1;
+        private long readPartMinBytes = 64L * 1024 * 1024;
+        public int getReaders() { return readers; }
+        public void setReaders(int readers) { this.readers = readers; }
+        public long getReadPartMinBytes() { return readPartMinBytes; }
+        public void setReadPartMinBytes(long readPartMinBytes) { this.readPartMinBytes = readPartMinBytes; }
         public int getBatchRows() { return batchRows; }
         public void setBatchRows(int batchRows) { this.batchRows = batchRows; }
         public int getBatchBytes() { return batchBytes; }

@@ -62,6 +62,7 @@ class RouteChainTest extends ConnectorTest {
                 "for-each-mapping", "run-mirror-deletes", "advance-cursors", "report");
         assertThat(stepIds("sync-mapping")).containsSubsequence("ensure-target-table", "plan-incremental-read",
                 "prepare-mirror", "read-source-table", "skip-unchanged-rows");
+        assertThat(stepIds("sync-mapping")).containsSubsequence("batch-rows", "publish-loaded-table", "mapping-done");
         assertThat(stepIds("mirror-deletes")).containsExactly("find-absent-keys", "guard-mass-delete", "delete-absent-rows");
     }
 

@@ -26,6 +26,14 @@ public interface SourceRead extends AutoCloseable {
     RowSource read(TableQuery query) throws SQLException;
 
     /**
+     * The same rows as {@link #read}, in any order, as up to {@code parts} reads that may run at once
+     * (each at least {@code minPartBytes} of the table); engines that cannot split a table read it in one.
+     */
+    default List<RowSource> readInParts(TableQuery query, int parts, long minPartBytes) throws SQLException {
+        return List.of(read(query));
+    }
+
+    /**
      * The engine's SQL for the mappings' filters and incremental cursors, or null when the engine
      * renders none (they are then refused with 400). PostgreSQL's lives in {@code ModeChecks} and
      * {@code CursorMarks}, which use its exported snapshot.

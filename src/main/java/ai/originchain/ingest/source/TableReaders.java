@@ -1,10 +1,13 @@
 package ai.originchain.ingest.source;
 
 import java.sql.SQLException;
+import java.util.List;
 
 import org.springframework.stereotype.Component;
 
+import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.sync.MappingJob;
+import ai.originchain.ingest.sync.PartedRead;
 import ai.originchain.ingest.sync.RowSource;
 import ai.originchain.ingest.sync.SourceErrors;
 
@@ -15,12 +18,27 @@ import ai.originchain.ingest.sync.SourceErrors;
 @Component("tableReaders")
 public class TableReaders {
 
+    private final IngestProperties.Sync settings;
+
+    public TableReaders(IngestProperties properties) {
+        this.settings = properties.getSync();
+    }
+
     public RowSource open(MappingJob job) {
         job.run().throwIfAborted();
         job.report().estimatedRows(job.sourceTable().estimatedRows());
         try {
-            RowSource reader = job.run().sourceRead().read(new TableQuery(job.sourceTable(), job.mapping().primaryKey(),
-                    job.keyOrder(), job.report(), job.modes().sourceWhere(), job.modes().sourceParameters()));
+            TableQuery query = new TableQuery(job.sourceTable(), job.mapping().primaryKey(),
+                    job.keyOrder(), job.report(), job.modes().sourceWhere(), job.modes().sourceParameters());
+            RowSource reader;
+            if (job.bulkLoad() && query.order() == null && settings.getReaders() > 1) {
+                // A bulk load needs no order: a large table is read as originchain.sync.readers parts at once.
+                List<RowSource> parts = job.run().sourceRead().readInParts(query, settings.getReaders(),
+                        settings.getReadPartMinBytes());
+                reader = parts.size() == 1 ? parts.get(0) : new PartedRead(parts);
+            } else {
+                reader = job.run().sourceRead().read(query);
+            }
             job.run().closeWhenDone(reader);
             // An abort that came while the read opened has not closed it: end here.
             job.run().throwIfAborted();

@@ -60,7 +60,7 @@ public class MirrorSpools {
             return;
         }
         TargetPlan plan = job.targetPlan();
-        String table = SqlNames.qualified(plan.tenant(), plan.table());
+        String table = job.writeTable();
         try {
             Map<String, String> types;
             try (Connection connection = target.getConnection()) {

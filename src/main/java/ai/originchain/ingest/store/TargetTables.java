@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
@@ -15,7 +14,8 @@ import ai.originchain.ingest.sync.SqlNames;
 
 /**
  * Creates the tenant's schema and the target table when missing: the planned column types, no
- * defaults, sequences or identity, and a primary key on the mapping's key.
+ * defaults, sequences or identity, and a primary key on the mapping's key. A table the sync creates
+ * is first loaded as a side table without its key ({@link LoadTables}).
  */
 @Component("targetTables")
 public class TargetTables {
@@ -23,9 +23,11 @@ public class TargetTables {
     private static final String DDL_LOCK = "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(?, 0))";
 
     private final DataSource target;
+    private final LoadTables loads;
 
-    public TargetTables(DataSource target) {
+    public TargetTables(DataSource target, LoadTables loads) {
         this.target = target;
+        this.loads = loads;
     }
 
     public void ensure(MappingJob job) {
@@ -52,14 +54,17 @@ public class TargetTables {
                         missing = rs.getBoolean(1);
                     }
                 }
-                if (missing) {
-                    st.execute(createTable(plan));
-                }
+                String side = missing ? LoadTables.createSide(st, plan) : null;
                 connection.commit();
                 if (missing) {
                     job.report().schemaCreated();
+                    // Loaded without its key, which is built once the rows are in (routes/sync-mapping.yaml).
+                    job.loadTable(side);
+                    job.bulkLoad(true);
+                    job.run().closeWhenDone(LoadTables.finisher(loads, job));
+                    return;
                 }
-                job.bulkLoad(missing || isEmpty(connection, plan));
+                job.bulkLoad(isEmpty(connection, plan));
             } catch (SQLException e) {
                 connection.rollback();
                 throw e;
@@ -98,14 +103,5 @@ public class TargetTables {
             connection.commit();
             return empty;
         }
-    }
-
-    static String createTable(TargetPlan plan) {
-        String columns = plan.columns().stream()
-                .map(c -> SqlNames.quote(c.name()) + " " + c.type())
-                .collect(Collectors.joining(", "));
-        String key = plan.primaryKey().stream().map(SqlNames::quote).collect(Collectors.joining(", "));
-        return "CREATE TABLE " + SqlNames.qualified(plan.tenant(), plan.table())
-                + " (" + columns + ", PRIMARY KEY (" + key + "))";
     }
 }

@@ -21,7 +21,8 @@ import ai.originchain.ingest.typemap.TargetColumn;
 
 /**
  * The upsert producer. Into a target that was empty when the sync began (and a source key that is
- * unique), batches are copied straight in. Otherwise each batch, in its own transaction: COPY its rows (source text, untouched)
+ * unique), batches are copied straight in (for a table the sync created, into its side table, see
+ * {@link LoadTables}). Otherwise each batch, in its own transaction: COPY its rows (source text, untouched)
  * into a session-local staging table, then one {@code INSERT … SELECT … ON CONFLICT (key) DO UPDATE}
  * that skips rows whose values did not change, so an unchanged re-sync rewrites nothing and leaves
  * no dead tuples. A failure rolls back that batch only; the rows of committed batches are complete,
@@ -49,7 +50,7 @@ public class UpsertWriter {
                 long changed;
                 CopyManager copyApi = connection.unwrap(PGConnection.class).getCopyAPI();
                 if (job.bulkLoad()) {
-                    changed = copy(copyApi, sql.bulkCopy, batch);
+                    changed = copy(copyApi, job.loadTable() == null ? sql.bulkCopy : Statements.bulkCopy(plan, job.writeTable()), batch);
                 } else {
                     st.execute(sql.createStaging);
                     copy(copyApi, sql.copy, batch);
@@ -134,6 +135,12 @@ public class UpsertWriter {
                     + " ON CONFLICT (" + key + ") " + conflict;
             String bulkCopy = "COPY " + target + " (" + names + ") FROM STDIN";
             return new Statements(createStaging, copy, upsert, bulkCopy);
+        }
+
+        /** The bulk COPY into {@code table} (quoted and qualified), e.g. a first sync's side table. */
+        static String bulkCopy(TargetPlan plan, String table) {
+            return "COPY " + table + " (" + plan.columns().stream().map(c -> SqlNames.quote(c.name()))
+                    .collect(Collectors.joining(", ")) + ") FROM STDIN";
         }
 
         private static String compared(String alias, TargetColumn column) {

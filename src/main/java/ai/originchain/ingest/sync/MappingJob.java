@@ -13,6 +13,7 @@ public final class MappingJob {
     private volatile SourceTable sourceTable;
     private volatile TargetPlan targetPlan;
     private volatile boolean bulkLoad;
+    private volatile String loadTable;
     private KeyOrder keyOrder;
     private boolean keyOrderKnown;
     private boolean aborted;
@@ -39,6 +40,19 @@ public final class MappingJob {
      */
     public boolean bulkLoad() { return bulkLoad; }
     public void bulkLoad(boolean bulkLoad) { this.bulkLoad = bulkLoad; }
+
+    /**
+     * The side table (in the tenant's schema, without its primary key) that a first sync into a table
+     * it created loads, and renames into place once the key is built; null when rows go straight to
+     * the target table.
+     */
+    public String loadTable() { return loadTable; }
+    public void loadTable(String name) { this.loadTable = name; }
+
+    /** The table batches are written to, quoted and qualified: the side table while one is loaded. */
+    public String writeTable() {
+        return SqlNames.qualified(targetPlan.tenant(), loadTable != null ? loadTable : targetPlan.table());
+    }
 
     /**
      * The key order in which the source and the target are both read and merged so unchanged rows

@@ -72,6 +72,11 @@ public class PostgresEngine implements SourceEngine {
             }
 
             @Override
+            public List<RowSource> readInParts(TableQuery query, int parts, long minPartBytes) throws SQLException {
+                return TableReader.openParts(snapshot, query.table(), query.where(), parts, minPartBytes);
+            }
+
+            @Override
             public void close() {
                 snapshot.close();
             }

@@ -1,7 +1,11 @@
 package ai.originchain.ingest.source.postgres;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Collectors;
 
 import org.postgresql.PGConnection;
@@ -45,6 +49,69 @@ public final class TableReader implements RowSource {
             throws SQLException {
         return copyOut(snapshot.joinSnapshot(), copySql(table.columns().stream().map(SourceColumn::name).toList(),
                 SqlNames.quote(table.schema()) + "." + SqlNames.quote(table.name()), order, where));
+    }
+
+    /**
+     * The rows of the table that pass {@code where}, in no order, as up to {@code parts} reads of
+     * consecutive page ranges ({@code ctid}, a TID range scan each), every one on its own session of the
+     * snapshot, so they can run at once; the last range is open-ended, so together they hold every row
+     * exactly once. One read for a table under two parts of {@code minPartBytes}, anything but a plain
+     * table (a view, a partitioned table), or a server older than PostgreSQL 14 (no TID range scans).
+     */
+    public static List<RowSource> openParts(SourceSnapshot snapshot, SourceTable table, String where, int parts,
+                                            long minPartBytes) throws SQLException {
+        List<String> columns = table.columns().stream().map(SourceColumn::name).toList();
+        String name = SqlNames.quote(table.schema()) + "." + SqlNames.quote(table.name());
+        Connection first = snapshot.joinSnapshot();
+        long pages;
+        int n;
+        try {
+            long[] size = splittableSize(first, name);
+            pages = size[0];
+            n = (int) Math.max(1, Math.min(parts, size[1] / Math.max(1, minPartBytes)));
+        } catch (SQLException | RuntimeException e) {
+            SourceSnapshot.closeQuietly(first);
+            throw e;
+        }
+        if (n < 2) {
+            return List.of(copyOut(first, copySql(columns, name, null, where)));
+        }
+        List<RowSource> reads = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                long from = pages * i / n;
+                long to = pages * (i + 1) / n;
+                String range = i == 0 ? "ctid < '(" + to + ",0)'::tid"
+                        : i == n - 1 ? "ctid >= '(" + from + ",0)'::tid"
+                        : "ctid >= '(" + from + ",0)'::tid AND ctid < '(" + to + ",0)'::tid";
+                Connection connection = i == 0 ? first : snapshot.joinSnapshot();
+                reads.add(copyOut(connection, copySql(columns, name, null, where == null ? range : "(" + where + ") AND " + range)));
+            }
+            return reads;
+        } catch (SQLException | RuntimeException e) {
+            if (reads.isEmpty()) {
+                SourceSnapshot.closeQuietly(first);
+            }
+            reads.forEach(RowSource::close);
+            throw e;
+        }
+    }
+
+    /** {pages, bytes} of a plain table on PostgreSQL 14 or later; {0, 0} for anything that cannot be split by ctid. */
+    private static long[] splittableSize(Connection connection, String table) throws SQLException {
+        try (PreparedStatement st = connection.prepareStatement("""
+                SELECT c.relkind = 'r' AND pg_catalog.current_setting('server_version_num')::int >= 140000,
+                       pg_catalog.pg_relation_size(c.oid), pg_catalog.current_setting('block_size')::bigint
+                  FROM pg_catalog.pg_class c WHERE c.oid = CAST(? AS regclass)""")) {
+            st.setString(1, table);
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    return new long[] {0, 0};
+                }
+                long bytes = rs.getLong(2);
+                return new long[] {bytes / rs.getLong(3), bytes};
+            }
+        }
     }
 
     /**
