@@ -71,6 +71,7 @@ public class IngestProperties {
         private int batchBytes = 8 * 1024 * 1024;
         private int writers = 2;
         private int parallelMappings = 2;
+        private int rangeRows = 64;
         public int getBatchRows() { return batchRows; }
         public void setBatchRows(int batchRows) { this.batchRows = batchRows; }
         public int getBatchBytes() { return batchBytes; }
@@ -79,6 +80,8 @@ public class IngestProperties {
         public void setWriters(int writers) { this.writers = writers; }
         public int getParallelMappings() { return parallelMappings; }
         public void setParallelMappings(int parallelMappings) { this.parallelMappings = parallelMappings; }
+        public int getRangeRows() { return rangeRows; }
+        public void setRangeRows(int rangeRows) { this.rangeRows = rangeRows; }
     }
 
     public static class Source {

@@ -3,6 +3,8 @@ package ai.originchain.ingest.source;
 import java.sql.SQLException;
 import java.util.List;
 
+import ai.originchain.ingest.sync.KeyOrder;
+import ai.originchain.ingest.sync.KeyRanges;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.sync.RowSource;
 
@@ -24,6 +26,16 @@ public interface SourceRead extends AutoCloseable {
      * renders the query in its own SQL (quoting, ordering, and later the mapping's filter and cursor).
      */
     RowSource read(TableQuery query) throws SQLException;
+
+    /**
+     * Each key range's row count and hash ({@link KeyRanges}) of the rows of {@code table} that pass
+     * {@code where}, within the sync's consistent view; null when the engine cannot, and the re-sync
+     * then merges the whole table.
+     */
+    default KeyRanges.Digests hashRanges(SourceTable table, KeyOrder order, String where, String[][] bounds)
+            throws SQLException {
+        return null;
+    }
 
     /**
      * The engine's SQL for the mappings' filters and incremental cursors, or null when the engine

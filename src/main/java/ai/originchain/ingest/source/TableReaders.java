@@ -20,7 +20,7 @@ public class TableReaders {
         job.report().estimatedRows(job.sourceTable().estimatedRows());
         try {
             RowSource reader = job.run().sourceRead().read(new TableQuery(job.sourceTable(), job.mapping().primaryKey(),
-                    job.keyOrder(), job.report(), job.modes().sourceWhere(), job.modes().sourceParameters()));
+                    job.keyOrder(), job.report(), job.modes().readWhere(), job.modes().sourceParameters()));
             job.run().closeWhenDone(reader);
             // An abort that came while the read opened has not closed it: end here.
             job.run().throwIfAborted();

@@ -11,6 +11,8 @@ import ai.originchain.ingest.source.SourceEngine;
 import ai.originchain.ingest.source.SourceRead;
 import ai.originchain.ingest.source.SourceTable;
 import ai.originchain.ingest.source.TableQuery;
+import ai.originchain.ingest.sync.KeyOrder;
+import ai.originchain.ingest.sync.KeyRanges;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.sync.RowSource;
 import ai.originchain.ingest.sync.SyncRun;
@@ -69,6 +71,12 @@ public class PostgresEngine implements SourceEngine {
             @Override
             public RowSource read(TableQuery query) throws SQLException {
                 return TableReader.open(snapshot, query.table(), query.order(), query.where());
+            }
+
+            @Override
+            public KeyRanges.Digests hashRanges(SourceTable table, KeyOrder order, String where, String[][] bounds)
+                    throws SQLException {
+                return SourceRanges.hash(snapshot, table, order, where, bounds);
             }
 
             @Override
