@@ -19,8 +19,9 @@ import ai.originchain.ingest.sync.KeyOrder.Kind;
  * that differ. The bounds are keys (as text), in {@link KeyOrder}: range 0 holds the keys below the
  * first bound, range {@code i} those from bound {@code i} (0-based {@code i-1}) to below the next, the
  * last range every key from the last bound up. Each side computes
- * {@code sha256(string_agg(record_send(ROW(columns)), '' ORDER BY key))} per range: the binary form
- * of the rows, independent of the session's text settings, exact to a numeric's scale. Equal data may
+ * {@code md5(string_agg(record_send(ROW(columns)), '' ORDER BY key))} per range (128 bits, 32 hex
+ * characters on the wire): the binary form of the rows, independent of the session's text settings,
+ * exact to a numeric's scale. Equal data may
  * still hash differently (a type whose OID differs between the servers): that range is then merged
  * like any changed one, never skipped.
  */
@@ -89,7 +90,7 @@ public final class KeyRanges {
      */
     public static String hashSql(List<String> columns, String table, KeyOrder order, String where) {
         String rows = columns.stream().map(SqlNames::quote).collect(Collectors.joining(", "));
-        return "SELECT " + bucket(order) + ", pg_catalog.count(*), pg_catalog.sha256(pg_catalog.string_agg("
+        return "SELECT " + bucket(order) + ", pg_catalog.count(*), pg_catalog.md5(pg_catalog.string_agg("
                 + "pg_catalog.record_send(ROW(" + rows + ")), ''::bytea ORDER BY " + order.orderBy() + ")) FROM " + table
                 + (where == null ? "" : " WHERE " + where) + " GROUP BY 1";
     }
@@ -145,7 +146,7 @@ public final class KeyRanges {
                 while (rs.next()) {
                     int range = rs.getInt(1);
                     rows[range] = rs.getLong(2);
-                    hashes[range] = rs.getBytes(3);
+                    hashes[range] = rs.getString(3).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
                 }
             }
         }
