@@ -28,11 +28,11 @@ public interface SourceRead extends AutoCloseable {
     RowSource read(TableQuery query) throws SQLException;
 
     /**
-     * Each key range's row count and hash ({@link KeyRanges}) of the rows of {@code table} that pass
-     * {@code where}, within the sync's consistent view; null when the engine cannot, and the re-sync
-     * then merges the whole table.
+     * Each key range's row count and hash ({@link KeyRanges}) of {@code row} (the columns as SQL
+     * expressions) over the rows of {@code table} that pass {@code where}, within the sync's consistent
+     * view; null when the engine cannot, and the re-sync then merges the whole table.
      */
-    default KeyRanges.Digests hashRanges(SourceTable table, KeyOrder order, String where, String[][] bounds)
+    default KeyRanges.Digests hashRanges(SourceTable table, List<String> row, KeyOrder order, String where, String[][] bounds)
             throws SQLException {
         return null;
     }

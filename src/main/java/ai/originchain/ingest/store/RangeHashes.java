@@ -15,12 +15,13 @@ import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.failure.SyncFailure;
+import ai.originchain.ingest.source.SourceColumn;
 import ai.originchain.ingest.source.SourceRead;
 import ai.originchain.ingest.sync.KeyOrder;
 import ai.originchain.ingest.sync.KeyRanges;
 import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.SqlNames;
-import ai.originchain.ingest.typemap.TargetColumn;
+import ai.originchain.ingest.typemap.SourceType;
 
 /**
  * The re-sync's range comparison, before the source is read: cuts the key space at every
@@ -90,7 +91,7 @@ public class RangeHashes {
                 String where = job.modes().sourceWhere();
                 CompletableFuture<KeyRanges.Digests> atSource = CompletableFuture.supplyAsync(() -> {
                     try {
-                        return source.hashRanges(job.sourceTable(), order, where, bounds);
+                        return source.hashRanges(job.sourceTable(), sourceRow(job), order, where, bounds);
                     } catch (SQLException e) {
                         throw new CompletionException(e);
                     }
@@ -98,7 +99,7 @@ public class RangeHashes {
                 KeyRanges.Digests atTarget;
                 try {
                     atTarget = KeyRanges.hash(connection, KeyRanges.hashSql(
-                            plan.columns().stream().map(TargetColumn::name).toList(), table, order,
+                            plan.columns().stream().map(c -> SqlNames.quote(c.name())).toList(), table, order,
                             job.modes().targetScope()), bounds);
                 } finally {
                     connection.rollback();
@@ -114,6 +115,36 @@ public class RangeHashes {
                 }
             }
         }
+    }
+
+    /**
+     * The source's columns as the target holds them, where the type map changed the type: a domain as
+     * its base type (the same value), an enum, composite, user-defined range or extension type as its
+     * text output (what the target's text column got). Any other difference stays: those ranges differ
+     * and are merged.
+     */
+    static List<String> sourceRow(MappingJob job) {
+        List<String> row = new java.util.ArrayList<>();
+        for (int i = 0; i < job.sourceTable().columns().size(); i++) {
+            SourceColumn column = job.sourceTable().columns().get(i);
+            String targetType = job.targetPlan().columns().get(i).type();
+            String name = SqlNames.quote(column.name());
+            SourceType type = column.type();
+            SourceType base = type;
+            while (base.kind() == 'd' && base.base() != null) {
+                base = base.base();
+            }
+            if (type.formatted().equals(targetType) || type.isArray() || base.isArray()) {
+                row.add(name);
+            } else if (type.kind() == 'd' && base.isBuiltIn() && base.kind() == 'b' && base.formatted().equals(targetType)) {
+                row.add("CAST(" + name + " AS " + targetType + ")");
+            } else if (targetType.equals("text") && (base.kind() != 'b' || !base.isBuiltIn())) {
+                row.add("CAST(" + name + " AS text)");
+            } else {
+                row.add(name);
+            }
+        }
+        return row;
     }
 
     private static String condition(MappingJob job, KeyOrder order, String[][] bounds, KeyRanges.Digests source,

@@ -85,11 +85,12 @@ public final class KeyRanges {
     }
 
     /**
-     * One row per range that has rows: {@code (range, count, hash)}. The bounds are bound as one
+     * One row per range that has rows: {@code (range, count, hash)}; {@code row} the hashed columns as
+     * SQL expressions (quoted names, or casts of them). The bounds are bound as one
      * {@code text[]} per key column; a composite key compares as a {@code ROW} against an array of rows.
      */
-    public static String hashSql(List<String> columns, String table, KeyOrder order, String where) {
-        String rows = columns.stream().map(SqlNames::quote).collect(Collectors.joining(", "));
+    public static String hashSql(List<String> row, String table, KeyOrder order, String where) {
+        String rows = String.join(", ", row);
         return "SELECT " + bucket(order) + ", pg_catalog.count(*), pg_catalog.md5(pg_catalog.string_agg("
                 + "pg_catalog.record_send(ROW(" + rows + ")), ''::bytea ORDER BY " + order.orderBy() + ")) FROM " + table
                 + (where == null ? "" : " WHERE " + where) + " GROUP BY 1";

@@ -174,22 +174,47 @@ class RangeResyncTest extends ConnectorTest {
 
     @Test
     void equalDataWhoseBinaryFormDiffersIsMergedAndChangesNothing() {
-        // A domain at the source, its base type at the target: the same text, another type in the rows' binary form.
-        TestDatabases.execute(dbs.source(), "DROP TABLE IF EXISTS public.rr_domain", "DROP DOMAIN IF EXISTS public.rr_positive",
-                "CREATE DOMAIN public.rr_positive AS int CHECK (VALUE > 0)");
-        table("rr_domain", "id int PRIMARY KEY, n public.rr_positive", "SELECT g, g FROM generate_series(1, 3000) g");
-        assertThat(sync(mirror("rr_domain", List.of("id"))).status()).isEqualTo(200);
-        List<String> before = fingerprint(target(), "acme.rr_domain", "*", "id");
+        // Declared bigint at the target for an integer at the source: the same values, another type in the rows' binary form.
+        table("rr_declared", "id int PRIMARY KEY, n int", "SELECT g, g FROM generate_series(1, 3000) g");
+        Map<String, Object> body = Map.of("source", tlsSource("require"),
+                "mappings", List.of(mirror("rr_declared", List.of("id"))),
+                "schemas", List.of(Map.of("name", "rr_declared", "columns", List.of(Map.of("name", "n", "type", "bigint")))));
+        assertThat(post("acme", ACME_TOKEN, body).status()).isEqualTo(200);
+        List<String> before = fingerprint(target(), "acme.rr_declared", "*", "id");
 
-        Response resync = sync(mirror("rr_domain", List.of("id")));
+        Response resync = post("acme", ACME_TOKEN, body);
 
         assertThat(resync.status()).as(resync.body()).isEqualTo(200);
         JsonNode report = mapping0(resync);
-        assertThat(report.get("ranges_differing").asLong()).as(report.toString()).isPositive();
+        assertThat(report.get("ranges_differing").asLong()).as(report.toString()).isEqualTo(report.get("ranges_compared").asLong());
         assertThat(report.get("rows_merged").asLong()).as(report.toString()).isEqualTo(3000);
         assertThat(report.get("rows_changed").asLong()).isZero();
         assertThat(report.get("rows_deleted").asLong()).isZero();
-        assertThat(fingerprint(target(), "acme.rr_domain", "*", "id")).isEqualTo(before);
+        assertThat(fingerprint(target(), "acme.rr_declared", "*", "id")).isEqualTo(before);
+    }
+
+    @Test
+    void domainsAndEnumsHashAsTheTargetHoldsThem() {
+        TestDatabases.execute(dbs.source(), "DROP TABLE IF EXISTS public.rr_domain", "DROP DOMAIN IF EXISTS public.rr_positive",
+                "DROP TYPE IF EXISTS public.rr_mood", "CREATE DOMAIN public.rr_positive AS int CHECK (VALUE > 0)",
+                "CREATE TYPE public.rr_mood AS ENUM ('sad', 'ok', 'happy')");
+        table("rr_domain", "id int PRIMARY KEY, n public.rr_positive, mood public.rr_mood",
+                "SELECT g, g, (ARRAY['sad', 'ok', 'happy'])[g % 3 + 1]::public.rr_mood FROM generate_series(1, 3000) g");
+        assertThat(sync(mirror("rr_domain", List.of("id"))).status()).isEqualTo(200);
+
+        Response unchanged = sync(mirror("rr_domain", List.of("id")));
+        assertThat(unchanged.status()).as(unchanged.body()).isEqualTo(200);
+        assertThat(mapping0(unchanged).get("ranges_differing").asLong()).as(unchanged.body()).isZero();
+        assertThat(mapping0(unchanged).get("rows_merged").asLong()).isZero();
+
+        TestDatabases.execute(dbs.source(), "UPDATE public.rr_domain SET mood = 'happy' WHERE id = 1000 AND mood <> 'happy'",
+                "UPDATE public.rr_domain SET mood = 'sad' WHERE id = 1000 AND mood = 'happy'", "UPDATE public.rr_domain SET n = 7 WHERE id = 2500");
+        Response changed = sync(mirror("rr_domain", List.of("id")));
+        assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+        assertThat(mapping0(changed).get("ranges_differing").asLong()).as(changed.body()).isEqualTo(2);
+        assertThat(mapping0(changed).get("rows_changed").asLong()).isEqualTo(2);
+        assertThat(fingerprint(target(), "acme.rr_domain", "id, n, mood::text", "id"))
+                .isEqualTo(fingerprint(source(), "public.rr_domain", "id, n, mood::text", "id"));
     }
 
     @Test

@@ -74,9 +74,9 @@ public class PostgresEngine implements SourceEngine {
             }
 
             @Override
-            public KeyRanges.Digests hashRanges(SourceTable table, KeyOrder order, String where, String[][] bounds)
-                    throws SQLException {
-                return SourceRanges.hash(snapshot, table, order, where, bounds);
+            public KeyRanges.Digests hashRanges(SourceTable table, List<String> row, KeyOrder order, String where,
+                                                String[][] bounds) throws SQLException {
+                return SourceRanges.hash(snapshot, table, row, order, where, bounds);
             }
 
             @Override
