@@ -27,14 +27,19 @@ public interface SourceRead extends AutoCloseable {
      */
     RowSource read(TableQuery query) throws SQLException;
 
+    /** Whether the engine hashes key ranges (PostgreSQL); when not (MySQL, SQLite), a re-sync merges the whole table. */
+    default boolean hashesRanges() {
+        return false;
+    }
+
     /**
      * Each key range's row count and hash ({@link KeyRanges}) of {@code row} (the columns as SQL
      * expressions) over the rows of {@code table} that pass {@code where}, within the sync's consistent
-     * view; null when the engine cannot, and the re-sync then merges the whole table.
+     * view; only called when {@link #hashesRanges()}.
      */
     default KeyRanges.Digests hashRanges(SourceTable table, List<String> row, KeyOrder order, String where, String[][] bounds)
             throws SQLException {
-        return null;
+        throw new UnsupportedOperationException("this source engine does not hash key ranges");
     }
 
     /**

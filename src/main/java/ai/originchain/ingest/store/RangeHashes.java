@@ -49,7 +49,7 @@ public class RangeHashes {
     public void compare(MappingJob job) {
         KeyOrder order = job.keyOrder();
         SourceRead source = job.run().sourceRead();
-        if (rangeRows <= 0 || order == null || source == null || !job.targetPlan().exists()) {
+        if (rangeRows <= 0 || order == null || source == null || !source.hashesRanges() || !job.targetPlan().exists()) {
             return;
         }
         long started = System.nanoTime();
@@ -104,11 +104,7 @@ public class RangeHashes {
                 } finally {
                     connection.rollback();
                 }
-                KeyRanges.Digests sourceDigests = join(atSource);
-                if (sourceDigests == null) {
-                    return null; // the engine cannot hash ranges
-                }
-                return condition(job, order, bounds, sourceDigests, atTarget);
+                return condition(job, order, bounds, join(atSource), atTarget);
             } finally {
                 if (!connection.isClosed()) {
                     connection.rollback();

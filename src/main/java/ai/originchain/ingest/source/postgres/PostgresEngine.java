@@ -74,6 +74,11 @@ public class PostgresEngine implements SourceEngine {
             }
 
             @Override
+            public boolean hashesRanges() {
+                return true;
+            }
+
+            @Override
             public KeyRanges.Digests hashRanges(SourceTable table, List<String> row, KeyOrder order, String where,
                                                 String[][] bounds) throws SQLException {
                 return SourceRanges.hash(snapshot, table, row, order, where, bounds);
