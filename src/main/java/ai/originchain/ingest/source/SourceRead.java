@@ -27,6 +27,14 @@ public interface SourceRead extends AutoCloseable {
      */
     RowSource read(TableQuery query) throws SQLException;
 
+    /**
+     * Whether the engine's key-ordered read sorts {@code numeric} keys by value, as {@link KeyOrder}
+     * compares them (PostgreSQL); MySQL's and SQLite's reads order integers and text only.
+     */
+    default boolean ordersNumericKeys() {
+        return false;
+    }
+
     /** Whether the engine hashes key ranges (PostgreSQL); when not (MySQL, SQLite), a re-sync merges the whole table. */
     default boolean hashesRanges() {
         return false;

@@ -42,6 +42,11 @@ public final class KeyOrder {
 
     /** The order of the mapping's key, or null when a key column's type is not one whose order this reproduces. */
     public static KeyOrder of(SourceTable source, TargetPlan target) {
+        return of(source, target, true);
+    }
+
+    /** The same; {@code numericKeys} false for a source whose read does not sort numeric keys by value. */
+    public static KeyOrder of(SourceTable source, TargetPlan target, boolean numericKeys) {
         List<String> key = target.primaryKey();
         if (key.isEmpty() || source.columns().size() != target.columns().size()) {
             return null;
@@ -62,7 +67,8 @@ public final class KeyOrder {
             SourceColumn sourceColumn = source.columns().get(position);
             TargetColumn targetColumn = target.columns().get(position);
             Kind kind = kindOfSource(sourceColumn.type());
-            if (kind == null || !targetColumn.name().equals(sourceColumn.name()) || kind != kindOfTarget(targetColumn.type())) {
+            if (kind == null || (kind == Kind.NUMERIC && !numericKeys) || !targetColumn.name().equals(sourceColumn.name())
+                    || kind != kindOfTarget(targetColumn.type())) {
                 return null;
             }
             positions[k] = position;

@@ -74,6 +74,11 @@ public class PostgresEngine implements SourceEngine {
             }
 
             @Override
+            public boolean ordersNumericKeys() {
+                return true;
+            }
+
+            @Override
             public boolean hashesRanges() {
                 return true;
             }
