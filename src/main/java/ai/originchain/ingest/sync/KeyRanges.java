@@ -97,19 +97,26 @@ public final class KeyRanges {
     }
 
     private static String bucket(KeyOrder order) {
+        List<String> parameters = new ArrayList<>();
+        for (int k = 0; k < order.names().size(); k++) {
+            parameters.add("CAST(? AS text[])");
+        }
+        return bucket(order, parameters);
+    }
+
+    /** {@code width_bucket} of the key in the bounds, one {@code text[]} expression per key column. */
+    private static String bucket(KeyOrder order, List<String> arrays) {
         List<String> names = order.names();
         if (names.size() == 1) {
-            return "pg_catalog.width_bucket(" + typed(order, 0, SqlNames.quote(names.get(0))) + ", CAST(CAST(? AS text[]) AS "
-                    + type(order.kind(0)) + "[]))";
+            return "pg_catalog.width_bucket(" + typed(order, 0, SqlNames.quote(names.get(0))) + ", CAST(" + arrays.get(0)
+                    + " AS " + type(order.kind(0)) + "[]))";
         }
         List<String> keys = new ArrayList<>();
         List<String> elements = new ArrayList<>();
-        List<String> arrays = new ArrayList<>();
         List<String> aliases = new ArrayList<>();
         for (int k = 0; k < names.size(); k++) {
             keys.add(typed(order, k, SqlNames.quote(names.get(k))));
             elements.add(typed(order, k, "u.c" + k));
-            arrays.add("CAST(? AS text[])");
             aliases.add("c" + k);
         }
         return "pg_catalog.width_bucket(ROW(" + String.join(", ", keys) + "), ARRAY(SELECT ROW(" + String.join(", ", elements)
@@ -192,14 +199,22 @@ public final class KeyRanges {
         return joined;
     }
 
+    /** Up to this many runs are selected by ORed key comparisons (which can use the key's index), more by one search each. */
+    static final int OR_RUNS = 32;
+
     /**
-     * The SQL condition that selects the rows of the runs: per run {@code key >= lower AND key < upper}
-     * (open below for range 0, above for the last), the bounds as escaped string literals the server
-     * reads as the key's type (COPY takes no parameters).
+     * The SQL condition that selects the rows of the runs, with the bounds as escaped string literals the
+     * server reads as the key's type (COPY takes no parameters). A few runs: per run
+     * {@code key >= lower AND key < upper} (open below for range 0, above for the last), ORed. More:
+     * the runs' bounds in one sorted array, and a row is in a run when {@code width_bucket} (a binary
+     * search) counts an odd number of bounds at or below its key — one search per row, however many runs.
      */
     public static String condition(KeyOrder order, String[][] bounds, List<int[]> runs) {
         if (runs.isEmpty()) {
             return "FALSE";
+        }
+        if (runs.size() > OR_RUNS) {
+            return searchCondition(order, bounds, runs);
         }
         int last = bounds[0].length;
         String key = keyTuple(order);
@@ -217,6 +232,34 @@ public final class KeyRanges {
         return "(" + String.join(" OR ", parts) + ")";
     }
 
+    private static String searchCondition(KeyOrder order, String[][] bounds, List<int[]> runs) {
+        int last = bounds[0].length;
+        List<Integer> edges = new ArrayList<>();
+        boolean openBelow = runs.get(0)[0] == 0;
+        for (int[] run : runs) {
+            if (run[0] > 0) {
+                edges.add(run[0] - 1);
+            }
+            if (run[1] < last) {
+                edges.add(run[1]);
+            }
+        }
+        String[][] literals = new String[bounds.length][edges.size()];
+        for (int k = 0; k < bounds.length; k++) {
+            for (int e = 0; e < edges.size(); e++) {
+                literals[k][e] = literal(bounds[k][edges.get(e)]);
+            }
+        }
+        List<String> arrays = new ArrayList<>();
+        for (String[] column : literals) {
+            arrays.add("CAST(ARRAY[" + String.join(", ", column) + "] AS text[])");
+        }
+        if (edges.isEmpty()) {
+            return "TRUE";
+        }
+        return "(" + bucket(order, arrays) + " % 2 = " + (openBelow ? 0 : 1) + ")";
+    }
+
     private static String keyTuple(KeyOrder order) {
         List<String> keys = new ArrayList<>();
         for (int k = 0; k < order.names().size(); k++) {
@@ -228,13 +271,17 @@ public final class KeyRanges {
     private static String literalTuple(String[][] bounds, int index) {
         List<String> literals = new ArrayList<>();
         for (String[] column : bounds) {
-            try {
-                literals.add("E'" + Utils.escapeLiteral(null, column[index], false) + "'");
-            } catch (SQLException e) {
-                // Only a NUL byte is refused, which no PostgreSQL text value holds.
-                throw new IllegalArgumentException(e);
-            }
+            literals.add(literal(column[index]));
         }
         return literals.size() == 1 ? literals.get(0) : "(" + String.join(", ", literals) + ")";
+    }
+
+    private static String literal(String value) {
+        try {
+            return "E'" + Utils.escapeLiteral(null, value, false) + "'";
+        } catch (SQLException e) {
+            // Only a NUL byte is refused, which no PostgreSQL text value holds.
+            throw new IllegalArgumentException(e);
+        }
     }
 }

@@ -153,6 +153,40 @@ class RangeResyncTest extends ConnectorTest {
                 "VALUES (150.0625, 1), (-1e10, 2), (1e10, 3)");
     }
 
+    /** Many scattered changes: more runs than ORed comparisons serve, so the read selects them by one search per row. */
+    private void findsManyScatteredRuns(String name, String columns, List<String> key, String rows, String orderBy,
+                                        String change, String delete) {
+        table(name, columns, rows);
+        assertThat(sync(mirror(name, key)).status()).isEqualTo(200);
+        long changed = count("WITH c AS (UPDATE public." + name + " SET " + change + " RETURNING 1) SELECT count(*) FROM c");
+        long deleted = count("WITH d AS (DELETE FROM public." + name + " WHERE " + delete + " RETURNING 1) SELECT count(*) FROM d");
+
+        Response resync = sync(mirror(name, key));
+
+        assertThat(resync.status()).as(resync.body()).isEqualTo(200);
+        JsonNode report = mapping0(resync);
+        assertThat(report.get("ranges_differing").asLong()).as(report.toString()).isGreaterThan(40)
+                .isLessThan(report.get("ranges_compared").asLong() * 3 / 4);
+        assertThat(report.get("rows_changed").asLong()).as(report.toString()).isEqualTo(changed);
+        assertThat(report.get("rows_deleted").asLong()).as(report.toString()).isEqualTo(deleted);
+        assertThat(report.get("rows_merged").asLong()).as(report.toString()).isLessThan(6000 * 3 / 4);
+        assertThat(report.get("rows_read").asLong()).as(report.toString()).isEqualTo(6000 - deleted);
+        assertSameRows(name, orderBy);
+    }
+
+    @Test
+    void manyScatteredChangesWithAnIntegerKey() {
+        findsManyScatteredRuns("rr_many", "id int PRIMARY KEY, n int", List.of("id"),
+                "SELECT g, g FROM generate_series(1, 6000) g", "id", "n = -n WHERE id % 256 = 5", "id % 256 = 133");
+    }
+
+    @Test
+    void manyScatteredChangesWithACompositeKey() {
+        findsManyScatteredRuns("rr_many_composite", "a int, b text, n int, PRIMARY KEY (a, b)", List.of("a", "b"),
+                "SELECT g / 100, 'k' || lpad((g % 100)::text, 3, '0'), g FROM generate_series(1, 6000) g", "a, b COLLATE \"C\"",
+                "n = -n WHERE n % 256 = 5", "n % 256 = 133");
+    }
+
     @Test
     void aValueEqualByEqualsButWrittenOtherwiseIsFoundInItsRangeAndTheSourcesFormRestored() {
         table("rr_scale", "id int PRIMARY KEY, amount numeric", "SELECT g, 1.0 FROM generate_series(1, 3000) g");
