@@ -77,6 +77,7 @@ public class IngestProperties {
         public void setReaders(int readers) { this.readers = readers; }
         public long getReadPartMinBytes() { return readPartMinBytes; }
         public void setReadPartMinBytes(long readPartMinBytes) { this.readPartMinBytes = readPartMinBytes; }
+        private int rangeRows = 64;
         public int getBatchRows() { return batchRows; }
         public void setBatchRows(int batchRows) { this.batchRows = batchRows; }
         public int getBatchBytes() { return batchBytes; }
@@ -85,6 +86,8 @@ public class IngestProperties {
         public void setWriters(int writers) { this.writers = writers; }
         public int getParallelMappings() { return parallelMappings; }
         public void setParallelMappings(int parallelMappings) { this.parallelMappings = parallelMappings; }
+        public int getRangeRows() { return rangeRows; }
+        public void setRangeRows(int rangeRows) { this.rangeRows = rangeRows; }
     }
 
     public static class Source {

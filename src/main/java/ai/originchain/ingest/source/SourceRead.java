@@ -3,6 +3,8 @@ package ai.originchain.ingest.source;
 import java.sql.SQLException;
 import java.util.List;
 
+import ai.originchain.ingest.sync.KeyOrder;
+import ai.originchain.ingest.sync.KeyRanges;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.sync.RowSource;
 
@@ -31,6 +33,29 @@ public interface SourceRead extends AutoCloseable {
      */
     default List<RowSource> readInParts(TableQuery query, int parts, long minPartBytes) throws SQLException {
         return List.of(read(query));
+    }
+
+    /**
+     * Whether the engine's key-ordered read sorts {@code numeric} keys by value, as {@link KeyOrder}
+     * compares them (PostgreSQL); MySQL's and SQLite's reads order integers and text only.
+     */
+    default boolean ordersNumericKeys() {
+        return false;
+    }
+
+    /** Whether the engine hashes key ranges (PostgreSQL); when not (MySQL, SQLite), a re-sync merges the whole table. */
+    default boolean hashesRanges() {
+        return false;
+    }
+
+    /**
+     * Each key range's row count and hash ({@link KeyRanges}) of {@code row} (the columns as SQL
+     * expressions) over the rows of {@code table} that pass {@code where}, within the sync's consistent
+     * view; only called when {@link #hashesRanges()}.
+     */
+    default KeyRanges.Digests hashRanges(SourceTable table, List<String> row, KeyOrder order, String where, String[][] bounds)
+            throws SQLException {
+        throw new UnsupportedOperationException("this source engine does not hash key ranges");
     }
 
     /**

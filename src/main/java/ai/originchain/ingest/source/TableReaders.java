@@ -29,7 +29,7 @@ public class TableReaders {
         job.report().estimatedRows(job.sourceTable().estimatedRows());
         try {
             TableQuery query = new TableQuery(job.sourceTable(), job.mapping().primaryKey(),
-                    job.keyOrder(), job.report(), job.modes().sourceWhere(), job.modes().sourceParameters());
+                    job.keyOrder(), job.report(), job.modes().readWhere(), job.modes().sourceParameters());
             RowSource reader;
             if (job.bulkLoad() && query.order() == null && settings.getReaders() > 1) {
                 // A bulk load needs no order: a large table is read as originchain.sync.readers parts at once.

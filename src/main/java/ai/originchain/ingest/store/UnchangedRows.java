@@ -41,7 +41,7 @@ public class UnchangedRows {
         DeletedKeys deleted = job.modes().deletedKeys();
         try {
             ChangedRows changed = new ChangedRows(job, rows,
-                    TargetRows.open(target, job.targetPlan(), order, job.modes().targetScope()), order, deleted);
+                    TargetRows.open(target, job.targetPlan(), order, job.modes().targetReadScope()), order, deleted);
             job.run().closeWhenDone(changed);
             return changed;
         } catch (SQLException e) {

@@ -38,6 +38,8 @@ public final class ChangedRows implements RowSource {
     private boolean targetMatched;
     private boolean passThrough;
     private long unreported;
+    private long unreportedMerged;
+    private long unreportedMergedBytes;
     private long skipped;
 
     public ChangedRows(MappingJob job, RowSource source, RowSource target, KeyOrder order) {
@@ -64,6 +66,10 @@ public final class ChangedRows implements RowSource {
     public byte[] nextRow() throws SQLException {
         while (true) {
             byte[] row = source.nextRow();
+            if (row != null) {
+                unreportedMerged++;
+                unreportedMergedBytes += row.length;
+            }
             if (row == null) {
                 report();
                 finishTarget();
@@ -192,6 +198,11 @@ public final class ChangedRows implements RowSource {
     }
 
     private void report() {
+        if (unreportedMerged > 0) {
+            job.report().addMerged(unreportedMerged, unreportedMergedBytes);
+            unreportedMerged = 0;
+            unreportedMergedBytes = 0;
+        }
         if (unreported > 0) {
             job.report().addRowsRead(unreported);
             job.report().addWritten(unreported, 0);

@@ -16,29 +16,37 @@ import ai.originchain.ingest.typemap.TargetColumn;
  * reads use, and as a comparison of two COPY text rows by their key fields that gives exactly the
  * same order. It exists only for keys whose every column is of a type whose text order it can
  * reproduce, on both sides: integers (compared as numbers), {@code text}/{@code varchar} sorted
- * {@code COLLATE "C"} (compared as unescaped UTF-8 bytes), {@code uuid} (compared as its lowercase text).
- * NULL sorts last, as {@code ORDER BY … ASC} puts it.
+ * {@code COLLATE "C"} (compared as unescaped UTF-8 bytes), {@code uuid} (compared as its lowercase text),
+ * {@code numeric} (compared as decimals; {@code -Infinity} first, then the numbers, {@code Infinity}, {@code NaN} last,
+ * as PostgreSQL orders them). NULL sorts last, as {@code ORDER BY … ASC} puts it.
  */
 public final class KeyOrder {
 
-    enum Kind { INTEGER, TEXT, UUID }
+    public enum Kind { INTEGER, TEXT, UUID, NUMERIC }
 
     private static final byte[] NULL = {'\\', 'N'};
 
     private final int[] positions;
     private final Kind[] kinds;
+    private final List<String> names;
     private final String orderBy;
     private final int lastPosition;
 
-    private KeyOrder(int[] positions, Kind[] kinds, String orderBy) {
+    private KeyOrder(int[] positions, Kind[] kinds, List<String> names, String orderBy) {
         this.positions = positions;
         this.kinds = kinds;
+        this.names = List.copyOf(names);
         this.orderBy = orderBy;
         this.lastPosition = Arrays.stream(positions).max().orElse(0);
     }
 
     /** The order of the mapping's key, or null when a key column's type is not one whose order this reproduces. */
     public static KeyOrder of(SourceTable source, TargetPlan target) {
+        return of(source, target, true);
+    }
+
+    /** The same; {@code numericKeys} false for a source whose read does not sort numeric keys by value. */
+    public static KeyOrder of(SourceTable source, TargetPlan target, boolean numericKeys) {
         List<String> key = target.primaryKey();
         if (key.isEmpty() || source.columns().size() != target.columns().size()) {
             return null;
@@ -59,14 +67,15 @@ public final class KeyOrder {
             SourceColumn sourceColumn = source.columns().get(position);
             TargetColumn targetColumn = target.columns().get(position);
             Kind kind = kindOfSource(sourceColumn.type());
-            if (kind == null || !targetColumn.name().equals(sourceColumn.name()) || kind != kindOfTarget(targetColumn.type())) {
+            if (kind == null || (kind == Kind.NUMERIC && !numericKeys) || !targetColumn.name().equals(sourceColumn.name())
+                    || kind != kindOfTarget(targetColumn.type())) {
                 return null;
             }
             positions[k] = position;
             kinds[k] = kind;
             order.add(SqlNames.quote(key.get(k)) + (kind == Kind.TEXT ? " COLLATE \"C\"" : ""));
         }
-        return new KeyOrder(positions, kinds, String.join(", ", order));
+        return new KeyOrder(positions, kinds, key, String.join(", ", order));
     }
 
     private static Kind kindOfSource(SourceType type) {
@@ -80,6 +89,7 @@ public final class KeyOrder {
             case "int2", "int4", "int8" -> Kind.INTEGER;
             case "text", "varchar" -> Kind.TEXT;
             case "uuid" -> Kind.UUID;
+            case "numeric" -> Kind.NUMERIC;
             default -> null;
         };
     }
@@ -91,12 +101,25 @@ public final class KeyOrder {
         if (type.equals("text") || type.equals("character varying") || type.matches("character varying\\(\\d+\\)")) {
             return Kind.TEXT;
         }
+        if (type.equals("numeric") || type.matches("numeric\\(\\d+(,-?\\d+)?\\)")) {
+            return Kind.NUMERIC;
+        }
         return type.equals("uuid") ? Kind.UUID : null;
     }
 
     /** The {@code ORDER BY} list (without the keywords), for a SELECT of the mapping's columns. */
     public String orderBy() {
         return orderBy;
+    }
+
+    /** The key's column names, in key order. */
+    public List<String> names() {
+        return names;
+    }
+
+    /** The kind of the key's {@code k}-th column. */
+    public Kind kind(int k) {
+        return kinds[k];
     }
 
     /** A span holder for {@link #locate}: start and end offsets of each key field. */
@@ -149,6 +172,7 @@ public final class KeyOrder {
             case INTEGER -> Long.compare(parseLong(a, aFrom, aTo), parseLong(b, bFrom, bTo));
             case UUID -> Arrays.compareUnsigned(a, aFrom, aTo, b, bFrom, bTo);
             case TEXT -> compareText(a, aFrom, aTo, b, bFrom, bTo);
+            case NUMERIC -> compareNumeric(a, aFrom, aTo, b, bFrom, bTo);
         };
     }
 
@@ -163,6 +187,26 @@ public final class KeyOrder {
             value = value * 10 - (row[i] - '0');
         }
         return negative ? value : -value;
+    }
+
+    /** PostgreSQL's numeric order: {@code -Infinity}, the numbers by value, {@code Infinity}, {@code NaN}. */
+    static int compareNumeric(byte[] a, int aFrom, int aTo, byte[] b, int bFrom, int bTo) {
+        String x = new String(a, aFrom, aTo - aFrom, java.nio.charset.StandardCharsets.US_ASCII);
+        String y = new String(b, bFrom, bTo - bFrom, java.nio.charset.StandardCharsets.US_ASCII);
+        int c = Integer.compare(numericClass(x), numericClass(y));
+        if (c != 0 || numericClass(x) != 1) {
+            return c;
+        }
+        return new java.math.BigDecimal(x).compareTo(new java.math.BigDecimal(y));
+    }
+
+    private static int numericClass(String value) {
+        return switch (value) {
+            case "-Infinity" -> 0;
+            case "Infinity" -> 2;
+            case "NaN" -> 3;
+            default -> 1;
+        };
     }
 
     /** Byte order of the values COPY escaped: {@code \\}, {@code \t}, {@code \n} … count as the bytes they stand for. */

@@ -62,7 +62,9 @@ public final class MappingJob {
     public synchronized KeyOrder keyOrder() {
         if (!keyOrderKnown) {
             // An incremental read is a slice of the table: no merge with the whole target.
-            keyOrder = bulkLoad || mapping.mode().incremental() ? null : KeyOrder.of(sourceTable, targetPlan);
+            // Without a read yet (tests, a stream's snapshot copy) the source is PostgreSQL.
+            boolean numericKeys = run.sourceRead() == null || run.sourceRead().ordersNumericKeys();
+            keyOrder = bulkLoad || mapping.mode().incremental() ? null : KeyOrder.of(sourceTable, targetPlan, numericKeys);
             keyOrderKnown = true;
         }
         return keyOrder;

@@ -18,6 +18,10 @@ public final class MappingReport {
     private final AtomicLong bytesRead = new AtomicLong();
     private volatile long estimatedRows = -1;
     private final AtomicLong rowsDeleted = new AtomicLong();
+    private volatile long rangesCompared;
+    private volatile long rangesDiffering;
+    private final AtomicLong rowsMerged = new AtomicLong();
+    private final AtomicLong bytesMerged = new AtomicLong();
     private volatile String cursorFrom;
     private volatile String cursorTo;
     private final List<String> warnings = new ArrayList<>();
@@ -76,6 +80,23 @@ public final class MappingReport {
 
     public void schemaCreated() { schemaCreated = true; }
 
+    /** The re-sync's range comparison: how many key ranges were compared, and how many differed. */
+    public void ranges(long compared, long differing) {
+        rangesCompared = compared;
+        rangesDiffering = differing;
+    }
+
+    public long rangesCompared() { return rangesCompared; }
+    public long rangesDiffering() { return rangesDiffering; }
+
+    /** Source rows (and their COPY text bytes) read to be merged with the target's rows. */
+    public void addMerged(long rows, long bytes) {
+        rowsMerged.addAndGet(rows);
+        bytesMerged.addAndGet(bytes);
+    }
+
+    public long rowsMerged() { return rowsMerged.get(); }
+
     public synchronized void warn(String warning) {
         if (!warnings.contains(warning)) {
             warnings.add(warning);
@@ -120,6 +141,10 @@ public final class MappingReport {
             json.put("cursor_from", cursorFrom);
             json.put("cursor_to", cursorTo);
         }
+        json.put("ranges_compared", rangesCompared);
+        json.put("ranges_differing", rangesDiffering);
+        json.put("rows_merged", rowsMerged.get());
+        json.put("bytes_merged", bytesMerged.get());
         json.put("schema_created", schemaCreated);
         long ms = status == Status.RUNNING ? elapsedMs() : durationMs;
         json.put("duration_ms", ms);

@@ -10,6 +10,7 @@ public final class ModeState {
     private volatile String sourceFilter;
     private volatile String cursorCondition;
     private volatile String targetScope;
+    private volatile String rangeCondition;
     private volatile DeletedKeys deletedKeys;
     private volatile boolean fullRead = true;
     private volatile String cursorType;
@@ -24,6 +25,30 @@ public final class ModeState {
             return cursorCondition;
         }
         return cursorCondition == null ? sourceFilter : sourceFilter + " AND " + cursorCondition;
+    }
+
+    /**
+     * The key ranges a re-sync found differing (a condition on the key), or null to read every row; set
+     * by the range comparison, for the source read and the target read of the merge only.
+     */
+    public String rangeCondition() { return rangeCondition; }
+    public void rangeCondition(String sql) { this.rangeCondition = sql; }
+
+    /** {@link #sourceWhere()} limited to the differing ranges: the condition of the source read. */
+    public String readWhere() {
+        return and(sourceWhere(), rangeCondition);
+    }
+
+    /** {@link #targetScope()} limited to the differing ranges: the condition of the merge's target read. */
+    public String targetReadScope() {
+        return and(targetScope, rangeCondition);
+    }
+
+    private static String and(String a, String b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null ? a : "(" + a + ") AND " + b;
     }
 
     /** The values bound to the {@code ?} of {@link #sourceWhere()}, in order (engines that take bind parameters). */

@@ -141,9 +141,24 @@ class ChangedRowsTest {
     }
 
     @Test
+    void numericKeysSortAsPostgresqlOrdersThemInfinitiesAndNaNIncluded() throws Exception {
+        tables("diff_numeric", "(k numeric PRIMARY KEY, v int)",
+                "SELECT k, 0 FROM unnest('{NaN,Infinity,-Infinity,0,-0.5,0.25,-10,10,1e20,-1e-20,3.14159,100.000,99.9999}'"
+                        + "::numeric[]) AS t(k) UNION ALL SELECT g / 3.0, g FROM generate_series(-300, 300) g WHERE g % 3 <> 0",
+                List.of("UPDATE $T SET v = 1 WHERE k IN ('NaN', '-Infinity', 3.14159)", "INSERT INTO $T VALUES (-1e30, 0)"),
+                List.of("DELETE FROM $T WHERE k = 'Infinity'"));
+
+        Result result = diff("diff_numeric", List.of("k"));
+
+        assertThat(result.passed()).containsExactlyInAnyOrder("-Infinity\t1\n", "3.14159\t1\n", "NaN\t1\n", "Infinity\t0\n",
+                "-1000000000000000000000000000000\t0\n");
+    }
+
+    @Test
     void keysWhoseOrderIsNotReproducedAreNotMerged() throws Exception {
-        tables("diff_numeric", "(k numeric PRIMARY KEY, v int)", "SELECT g, g FROM generate_series(1, 10) g", List.of(), List.of());
-        SyncRun run = Manifests.run("diffunit", Manifests.mapping("diff_numeric", "diff_numeric", List.of("k"), null));
+        tables("diff_date", "(k date PRIMARY KEY, v int)", "SELECT DATE '2026-01-01' + g, g FROM generate_series(1, 10) g",
+                List.of(), List.of());
+        SyncRun run = Manifests.run("diffunit", Manifests.mapping("diff_date", "diff_date", List.of("k"), null));
         MappingJob job = run.jobs().get(0);
         try (SourceSnapshot snapshot = SourceSnapshot.open(TestDatabases.sourceConnector(), run.source())) {
             job.sourceTable(new SourceCatalog().check(snapshot.coordinator(), run.manifest().mappings()).tables().get(0));

@@ -11,6 +11,8 @@ import ai.originchain.ingest.source.SourceEngine;
 import ai.originchain.ingest.source.SourceRead;
 import ai.originchain.ingest.source.SourceTable;
 import ai.originchain.ingest.source.TableQuery;
+import ai.originchain.ingest.sync.KeyOrder;
+import ai.originchain.ingest.sync.KeyRanges;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.sync.RowSource;
 import ai.originchain.ingest.sync.SyncRun;
@@ -74,6 +76,22 @@ public class PostgresEngine implements SourceEngine {
             @Override
             public List<RowSource> readInParts(TableQuery query, int parts, long minPartBytes) throws SQLException {
                 return TableReader.openParts(snapshot, query.table(), query.where(), parts, minPartBytes);
+            }
+
+            @Override
+            public boolean ordersNumericKeys() {
+                return true;
+            }
+
+            @Override
+            public boolean hashesRanges() {
+                return true;
+            }
+
+            @Override
+            public KeyRanges.Digests hashRanges(SourceTable table, List<String> row, KeyOrder order, String where,
+                                                String[][] bounds) throws SQLException {
+                return SourceRanges.hash(snapshot, table, row, order, where, bounds);
             }
 
             @Override

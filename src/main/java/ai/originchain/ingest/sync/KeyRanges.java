@@ -1,0 +1,287 @@
+package ai.originchain.ingest.sync;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.postgresql.core.Utils;
+
+import ai.originchain.ingest.sync.KeyOrder.Kind;
+
+/**
+ * The key space of a table cut into ranges, and the SQL both PostgreSQL servers (source and target) run
+ * to describe each range by its row count and a hash of its rows, so a re-sync reads only the ranges
+ * that differ. The bounds are keys (as text), in {@link KeyOrder}: range 0 holds the keys below the
+ * first bound, range {@code i} those from bound {@code i} (0-based {@code i-1}) to below the next, the
+ * last range every key from the last bound up. Each side computes
+ * {@code md5(string_agg(record_send(ROW(columns)), '' ORDER BY key))} per range (128 bits, 32 hex
+ * characters on the wire): the binary form of the rows, independent of the session's text settings,
+ * exact to a numeric's scale. Equal data may
+ * still hash differently (a type whose OID differs between the servers): that range is then merged
+ * like any changed one, never skipped.
+ */
+public final class KeyRanges {
+
+    private KeyRanges() {
+    }
+
+    /** Each range's rows and hash, indexed by range; a range without rows has 0 and null. */
+    public record Digests(long[] rows, byte[][] hashes) {
+
+        public boolean sameAs(Digests other, int range) {
+            return rows[range] == other.rows[range] && java.util.Arrays.equals(hashes[range], other.hashes[range]);
+        }
+
+        public int ranges() {
+            return rows.length;
+        }
+    }
+
+    /**
+     * Every {@code ?}-th key of {@code table} in key order, each key column as text:
+     * {@code SELECT … FROM (SELECT key, row_number() OVER (ORDER BY key) FROM t) s WHERE p % ? = 0}.
+     */
+    public static String boundsSql(String table, KeyOrder order) {
+        List<String> names = order.names();
+        StringBuilder outer = new StringBuilder("SELECT ");
+        StringBuilder aliases = new StringBuilder();
+        for (int k = 0; k < names.size(); k++) {
+            outer.append(k > 0 ? ", " : "").append("CAST(s.c").append(k).append(" AS text)");
+            aliases.append("c").append(k).append(", ");
+        }
+        return outer + " FROM (SELECT " + names.stream().map(SqlNames::quote).collect(Collectors.joining(", "))
+                + ", pg_catalog.row_number() OVER (ORDER BY " + order.orderBy() + ") FROM " + table + ") AS s("
+                + aliases + "p) WHERE s.p % ? = 0 ORDER BY s.p";
+    }
+
+    /** Reads the bounds with {@link #boundsSql}: {@code [key column][bound]}. */
+    public static String[][] bounds(Connection connection, String table, KeyOrder order, int every) throws SQLException {
+        List<String[]> keys = new ArrayList<>();
+        try (PreparedStatement st = connection.prepareStatement(boundsSql(table, order))) {
+            st.setFetchSize(10_000);
+            st.setLong(1, every);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    String[] key = new String[order.names().size()];
+                    for (int k = 0; k < key.length; k++) {
+                        key[k] = rs.getString(k + 1);
+                    }
+                    keys.add(key);
+                }
+            }
+        }
+        String[][] byColumn = new String[order.names().size()][keys.size()];
+        for (int i = 0; i < keys.size(); i++) {
+            for (int k = 0; k < byColumn.length; k++) {
+                byColumn[k][i] = keys.get(i)[k];
+            }
+        }
+        return byColumn;
+    }
+
+    /**
+     * One row per range that has rows: {@code (range, count, hash)}; {@code row} the hashed columns as
+     * SQL expressions (quoted names, or casts of them). The bounds are bound as one
+     * {@code text[]} per key column; a composite key compares as a {@code ROW} against an array of rows.
+     */
+    public static String hashSql(List<String> row, String table, KeyOrder order, String where) {
+        String rows = String.join(", ", row);
+        return "SELECT " + bucket(order) + ", pg_catalog.count(*), pg_catalog.md5(pg_catalog.string_agg("
+                + "pg_catalog.record_send(ROW(" + rows + ")), ''::bytea ORDER BY " + order.orderBy() + ")) FROM " + table
+                + (where == null ? "" : " WHERE " + where) + " GROUP BY 1";
+    }
+
+    private static String bucket(KeyOrder order) {
+        List<String> parameters = new ArrayList<>();
+        for (int k = 0; k < order.names().size(); k++) {
+            parameters.add("CAST(? AS text[])");
+        }
+        return bucket(order, parameters);
+    }
+
+    /** {@code width_bucket} of the key in the bounds, one {@code text[]} expression per key column. */
+    private static String bucket(KeyOrder order, List<String> arrays) {
+        List<String> names = order.names();
+        if (names.size() == 1) {
+            return "pg_catalog.width_bucket(" + typed(order, 0, SqlNames.quote(names.get(0))) + ", CAST(" + arrays.get(0)
+                    + " AS " + type(order.kind(0)) + "[]))";
+        }
+        List<String> keys = new ArrayList<>();
+        List<String> elements = new ArrayList<>();
+        List<String> aliases = new ArrayList<>();
+        for (int k = 0; k < names.size(); k++) {
+            keys.add(typed(order, k, SqlNames.quote(names.get(k))));
+            elements.add(typed(order, k, "u.c" + k));
+            aliases.add("c" + k);
+        }
+        return "pg_catalog.width_bucket(ROW(" + String.join(", ", keys) + "), ARRAY(SELECT ROW(" + String.join(", ", elements)
+                + ") FROM unnest(" + String.join(", ", arrays) + ") WITH ORDINALITY AS u(" + String.join(", ", aliases)
+                + ", n) ORDER BY u.n))";
+    }
+
+    /** The key column cast to its kind's one type (so both servers and both sides compare alike), text in "C" order. */
+    private static String typed(KeyOrder order, int k, String expression) {
+        Kind kind = order.kind(k);
+        return "CAST(" + expression + " AS " + type(kind) + ")" + (kind == Kind.TEXT ? " COLLATE \"C\"" : "");
+    }
+
+    private static String type(Kind kind) {
+        return switch (kind) {
+            case INTEGER -> "int8";
+            case TEXT -> "text";
+            case UUID -> "uuid";
+            case NUMERIC -> "numeric";
+        };
+    }
+
+    /** Runs {@link #hashSql} with the bounds bound; {@code bounds[k]} the k-th key column's. */
+    public static Digests hash(Connection connection, String sql, String[][] bounds) throws SQLException {
+        int ranges = bounds[0].length + 1;
+        long[] rows = new long[ranges];
+        byte[][] hashes = new byte[ranges][];
+        try (PreparedStatement st = connection.prepareStatement(sql)) {
+            for (int k = 0; k < bounds.length; k++) {
+                Array array = connection.createArrayOf("text", bounds[k]);
+                st.setArray(k + 1, array);
+            }
+            st.setFetchSize(10_000);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    int range = rs.getInt(1);
+                    rows[range] = rs.getLong(2);
+                    hashes[range] = rs.getString(3).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                }
+            }
+        }
+        return new Digests(rows, hashes);
+    }
+
+    /**
+     * Adjacent differing ranges joined into runs {@code [first, last]}; when more than {@code maxRuns},
+     * the runs separated by the fewest equal ranges are joined too (those equal ranges are then read again).
+     */
+    public static List<int[]> runs(boolean[] differs, int maxRuns) {
+        List<int[]> runs = new ArrayList<>();
+        for (int i = 0; i < differs.length; i++) {
+            if (!differs[i]) {
+                continue;
+            }
+            if (!runs.isEmpty() && runs.get(runs.size() - 1)[1] == i - 1) {
+                runs.get(runs.size() - 1)[1] = i;
+            } else {
+                runs.add(new int[] {i, i});
+            }
+        }
+        if (runs.size() <= maxRuns) {
+            return runs;
+        }
+        // The maxRuns - 1 widest gaps stay gaps; the others are read through.
+        List<Integer> byWidth = new ArrayList<>();
+        for (int i = 1; i < runs.size(); i++) {
+            byWidth.add(i);
+        }
+        byWidth.sort((x, y) -> Integer.compare(runs.get(y)[0] - runs.get(y - 1)[1], runs.get(x)[0] - runs.get(x - 1)[1]));
+        java.util.Set<Integer> separators = new java.util.HashSet<>(byWidth.subList(0, maxRuns - 1));
+        List<int[]> joined = new ArrayList<>();
+        joined.add(runs.get(0).clone());
+        for (int i = 1; i < runs.size(); i++) {
+            if (separators.contains(i)) {
+                joined.add(runs.get(i).clone());
+            } else {
+                joined.get(joined.size() - 1)[1] = runs.get(i)[1];
+            }
+        }
+        return joined;
+    }
+
+    /** Up to this many runs are selected by ORed key comparisons (which can use the key's index), more by one search each. */
+    static final int OR_RUNS = 32;
+
+    /**
+     * The SQL condition that selects the rows of the runs, with the bounds as escaped string literals the
+     * server reads as the key's type (COPY takes no parameters). A few runs: per run
+     * {@code key >= lower AND key < upper} (open below for range 0, above for the last), ORed. More:
+     * the runs' bounds in one sorted array, and a row is in a run when {@code width_bucket} (a binary
+     * search) counts an odd number of bounds at or below its key — one search per row, however many runs.
+     */
+    public static String condition(KeyOrder order, String[][] bounds, List<int[]> runs) {
+        if (runs.isEmpty()) {
+            return "FALSE";
+        }
+        if (runs.size() > OR_RUNS) {
+            return searchCondition(order, bounds, runs);
+        }
+        int last = bounds[0].length;
+        String key = keyTuple(order);
+        List<String> parts = new ArrayList<>();
+        for (int[] run : runs) {
+            List<String> part = new ArrayList<>();
+            if (run[0] > 0) {
+                part.add(key + " >= " + literalTuple(bounds, run[0] - 1));
+            }
+            if (run[1] < last) {
+                part.add(key + " < " + literalTuple(bounds, run[1]));
+            }
+            parts.add(part.isEmpty() ? "TRUE" : "(" + String.join(" AND ", part) + ")");
+        }
+        return "(" + String.join(" OR ", parts) + ")";
+    }
+
+    private static String searchCondition(KeyOrder order, String[][] bounds, List<int[]> runs) {
+        int last = bounds[0].length;
+        List<Integer> edges = new ArrayList<>();
+        boolean openBelow = runs.get(0)[0] == 0;
+        for (int[] run : runs) {
+            if (run[0] > 0) {
+                edges.add(run[0] - 1);
+            }
+            if (run[1] < last) {
+                edges.add(run[1]);
+            }
+        }
+        String[][] literals = new String[bounds.length][edges.size()];
+        for (int k = 0; k < bounds.length; k++) {
+            for (int e = 0; e < edges.size(); e++) {
+                literals[k][e] = literal(bounds[k][edges.get(e)]);
+            }
+        }
+        List<String> arrays = new ArrayList<>();
+        for (String[] column : literals) {
+            arrays.add("CAST(ARRAY[" + String.join(", ", column) + "] AS text[])");
+        }
+        if (edges.isEmpty()) {
+            return "TRUE";
+        }
+        return "(" + bucket(order, arrays) + " % 2 = " + (openBelow ? 0 : 1) + ")";
+    }
+
+    private static String keyTuple(KeyOrder order) {
+        List<String> keys = new ArrayList<>();
+        for (int k = 0; k < order.names().size(); k++) {
+            keys.add(SqlNames.quote(order.names().get(k)) + (order.kind(k) == Kind.TEXT ? " COLLATE \"C\"" : ""));
+        }
+        return keys.size() == 1 ? keys.get(0) : "(" + String.join(", ", keys) + ")";
+    }
+
+    private static String literalTuple(String[][] bounds, int index) {
+        List<String> literals = new ArrayList<>();
+        for (String[] column : bounds) {
+            literals.add(literal(column[index]));
+        }
+        return literals.size() == 1 ? literals.get(0) : "(" + String.join(", ", literals) + ")";
+    }
+
+    private static String literal(String value) {
+        try {
+            return "E'" + Utils.escapeLiteral(null, value, false) + "'";
+        } catch (SQLException e) {
+            // Only a NUL byte is refused, which no PostgreSQL text value holds.
+            throw new IllegalArgumentException(e);
+        }
+    }
+}
