@@ -37,6 +37,8 @@ public class RangeHashes {
     private static final Logger log = LoggerFactory.getLogger(RangeHashes.class);
     /** More runs than this are joined across their narrowest gaps, so the read's condition stays a few hundred KB at most. */
     static final int MAX_RUNS = 10_000;
+    /** Ranges the probe compares first. */
+    static final int PROBES = 32;
 
     private final DataSource target;
     private final int rangeRows;
@@ -88,29 +90,76 @@ public class RangeHashes {
                 if (bounds[0].length == 0) {
                     return null; // a target this small is merged whole
                 }
-                String where = job.modes().sourceWhere();
-                CompletableFuture<KeyRanges.Digests> atSource = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return source.hashRanges(job.sourceTable(), sourceRow(job), order, where, bounds);
-                    } catch (SQLException e) {
-                        throw new CompletionException(e);
-                    }
-                }, RangeHashes::startThread);
-                KeyRanges.Digests atTarget;
-                try {
-                    atTarget = KeyRanges.hash(connection, KeyRanges.hashSql(
-                            plan.columns().stream().map(c -> SqlNames.quote(c.name())).toList(), table, order,
-                            job.modes().targetScope()), bounds);
-                } finally {
-                    connection.rollback();
+                if (mostDiffer(job, order, source, connection, table, bounds)) {
+                    return null;
                 }
-                return condition(job, order, bounds, join(atSource), atTarget);
+                KeyRanges.Digests[] digests = bothSides(job, order, source, connection, table, bounds,
+                        job.modes().sourceWhere(), job.modes().targetScope(), false);
+                return condition(job, order, bounds, digests[0], digests[1]);
             } finally {
                 if (!connection.isClosed()) {
                     connection.rollback();
                 }
             }
         }
+    }
+
+    /**
+     * A probe before the whole comparison: {@link #PROBES} ranges spread over the key space, hashed on
+     * both sides through one filtered scan each. When most of them differ (changes scattered all over
+     * the table), so would most ranges, and hashing the whole table would only delay the merge it ends in.
+     */
+    private static boolean mostDiffer(MappingJob job, KeyOrder order, SourceRead source, Connection connection, String table,
+                                      String[][] bounds) throws SQLException {
+        int ranges = bounds[0].length + 1;
+        if (ranges < PROBES * 8) {
+            return false; // a table this small is compared whole at once
+        }
+        List<int[]> probes = new java.util.ArrayList<>();
+        for (int j = 0; j < PROBES; j++) {
+            int range = 1 + (int) ((long) j * (ranges - 2) / PROBES);
+            probes.add(new int[] {range, range});
+        }
+        String probe = KeyRanges.condition(order, bounds, probes);
+        KeyRanges.Digests[] digests = bothSides(job, order, source, connection, table, bounds,
+                and(job.modes().sourceWhere(), probe), and(job.modes().targetScope(), probe), true);
+        int differing = 0;
+        for (int[] range : probes) {
+            if (!digests[0].sameAs(digests[1], range[0])) {
+                differing++;
+            }
+        }
+        if (differing * 4 > PROBES * 3) {
+            job.report().ranges(PROBES, differing);
+            return true;
+        }
+        return false;
+    }
+
+    /** The source's digests (in the sync's snapshot, on a thread of its own) and the target's, at the same time. */
+    private static KeyRanges.Digests[] bothSides(MappingJob job, KeyOrder order, SourceRead source, Connection connection,
+                                                 String table, String[][] bounds, String sourceWhere, String targetWhere,
+                                                 boolean few) throws SQLException {
+        List<String> sourceRow = sourceRow(job);
+        CompletableFuture<KeyRanges.Digests> atSource = CompletableFuture.supplyAsync(() -> {
+            try {
+                return source.hashRanges(job.sourceTable(), sourceRow, order, sourceWhere, bounds, few);
+            } catch (SQLException e) {
+                throw new CompletionException(e);
+            }
+        }, RangeHashes::startThread);
+        KeyRanges.Digests atTarget;
+        try {
+            List<String> columns = job.targetPlan().columns().stream().map(c -> SqlNames.quote(c.name())).toList();
+            atTarget = KeyRanges.hash(connection, columns, table, order, targetWhere, bounds, !few);
+        } finally {
+            connection.rollback();
+        }
+        return new KeyRanges.Digests[] {join(atSource), atTarget};
+    }
+
+    private static String and(String a, String b) {
+        return a == null ? b : "(" + a + ") AND " + b;
     }
 
     /**

@@ -139,23 +139,84 @@ public final class KeyRanges {
         };
     }
 
+    /**
+     * Whether each range can be hashed by a scan of its own over the key's index ({@link #rangeScanHashSql}):
+     * a key of one integer, uuid or numeric column (no collation stands between the comparison and the
+     * index), with {@code indexed} saying that side has a btree index on it (the target always has).
+     */
+    public static boolean rangeScans(KeyOrder order, boolean indexed) {
+        return indexed && order.names().size() == 1 && order.kind(0) != Kind.TEXT;
+    }
+
+    /**
+     * The same answer as {@link #hashSql}, with every range read by an index range scan already in key
+     * order, so nothing is sorted or spilled: {@code unnest(lower[], upper[]) CROSS JOIN LATERAL (… WHERE
+     * key >= lower AND key < upper)} for the inner ranges, one query each for the two open ends.
+     * Parameters: the inner ranges' lower and upper bounds ({@code text[]}), the first bound, the last
+     * range's number, the last bound. The digest does not depend on the plan: the same rows in the same
+     * order give the same md5, whichever query each side runs.
+     */
+    public static String rangeScanHashSql(List<String> columns, String table, KeyOrder order, String where) {
+        String key = SqlNames.quote(order.names().get(0));
+        String type = type(order.kind(0));
+        String digest = "pg_catalog.count(*), pg_catalog.md5(pg_catalog.string_agg(pg_catalog.record_send(ROW("
+                + String.join(", ", columns) + ")), ''::bytea ORDER BY " + order.orderBy() + ")) FROM " + table;
+        String also = where == null ? "" : " AND (" + where + ")";
+        return "SELECT CAST(r.i AS int4), s.* FROM unnest(CAST(CAST(? AS text[]) AS " + type + "[]), CAST(CAST(? AS text[]) AS "
+                + type + "[])) WITH ORDINALITY AS r(lower_bound, upper_bound, i) CROSS JOIN LATERAL (SELECT " + digest
+                + " WHERE " + key + " >= r.lower_bound AND " + key + " < r.upper_bound" + also + ") AS s(n, h) WHERE s.n > 0"
+                + " UNION ALL SELECT 0, " + digest + " WHERE " + key + " < CAST(? AS " + type + ")" + also + " HAVING pg_catalog.count(*) > 0"
+                + " UNION ALL SELECT CAST(? AS int4), " + digest + " WHERE " + key + " >= CAST(? AS " + type + ")" + also
+                + " HAVING pg_catalog.count(*) > 0";
+    }
+
+    /**
+     * Each range's count and digest of {@code columns} (SQL expressions) over the rows of {@code table}
+     * that pass {@code where}: by range scans where {@link #rangeScans} allows, else by one grouped scan.
+     */
+    public static Digests hash(Connection connection, List<String> columns, String table, KeyOrder order, String where,
+                               String[][] bounds, boolean indexed) throws SQLException {
+        if (rangeScans(order, indexed)) {
+            return hashByRangeScans(connection, rangeScanHashSql(columns, table, order, where), bounds);
+        }
+        return hash(connection, hashSql(columns, table, order, where), bounds);
+    }
+
+    /** Runs {@link #rangeScanHashSql} with the bounds of a one-column key bound. */
+    public static Digests hashByRangeScans(Connection connection, String sql, String[][] bounds) throws SQLException {
+        String[] keys = bounds[0];
+        int n = keys.length;
+        try (PreparedStatement st = connection.prepareStatement(sql)) {
+            st.setArray(1, connection.createArrayOf("text", java.util.Arrays.copyOfRange(keys, 0, n - 1)));
+            st.setArray(2, connection.createArrayOf("text", java.util.Arrays.copyOfRange(keys, 1, n)));
+            st.setString(3, keys[0]);
+            st.setInt(4, n);
+            st.setString(5, keys[n - 1]);
+            return digests(st, n + 1);
+        }
+    }
+
     /** Runs {@link #hashSql} with the bounds bound; {@code bounds[k]} the k-th key column's. */
     public static Digests hash(Connection connection, String sql, String[][] bounds) throws SQLException {
         int ranges = bounds[0].length + 1;
-        long[] rows = new long[ranges];
-        byte[][] hashes = new byte[ranges][];
         try (PreparedStatement st = connection.prepareStatement(sql)) {
             for (int k = 0; k < bounds.length; k++) {
                 Array array = connection.createArrayOf("text", bounds[k]);
                 st.setArray(k + 1, array);
             }
-            st.setFetchSize(10_000);
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    int range = rs.getInt(1);
-                    rows[range] = rs.getLong(2);
-                    hashes[range] = rs.getString(3).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-                }
+            return digests(st, ranges);
+        }
+    }
+
+    private static Digests digests(PreparedStatement st, int ranges) throws SQLException {
+        long[] rows = new long[ranges];
+        byte[][] hashes = new byte[ranges][];
+        st.setFetchSize(10_000);
+        try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                int range = rs.getInt(1);
+                rows[range] = rs.getLong(2);
+                hashes[range] = rs.getString(3).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             }
         }
         return new Digests(rows, hashes);

@@ -175,6 +175,38 @@ class RangeResyncTest extends ConnectorTest {
     }
 
     @Test
+    void aSourceWithoutAnIndexOnTheKeyHashesItsRangesAlikeInOneScan() {
+        // The source's key has no index: it hashes in one grouped scan, the target by index range scans.
+        table("rr_no_index", "id int NOT NULL, n text", "SELECT g, 'n' || g FROM generate_series(1, 3000) g");
+        assertThat(sync(mirror("rr_no_index", List.of("id"))).status()).isEqualTo(200);
+
+        Response resync = sync(mirror("rr_no_index", List.of("id")));
+
+        JsonNode report = mapping0(resync);
+        assertThat(report.get("ranges_compared").asLong()).as(report.toString()).isGreaterThan(10);
+        assertThat(report.get("ranges_differing").asLong()).as(report.toString()).isZero();
+        assertThat(report.get("rows_merged").asLong()).isZero();
+    }
+
+    @Test
+    void changesInMostRangesAreSeenByTheProbeAndTheWholeTableIsMerged() {
+        table("rr_probe", "id int PRIMARY KEY, n int", "SELECT g, g FROM generate_series(1, 20000) g");
+        assertThat(sync(mirror("rr_probe", List.of("id"))).status()).isEqualTo(200);
+        long changed = count("WITH c AS (UPDATE public.rr_probe SET n = -n WHERE id % 10 = 3 RETURNING 1) SELECT count(*) FROM c");
+
+        Response resync = sync(mirror("rr_probe", List.of("id")));
+
+        assertThat(resync.status()).as(resync.body()).isEqualTo(200);
+        JsonNode report = mapping0(resync);
+        // Only the probe's 32 ranges were hashed; nearly all differ, so the table was merged whole.
+        assertThat(report.get("ranges_compared").asLong()).as(report.toString()).isEqualTo(32);
+        assertThat(report.get("ranges_differing").asLong()).as(report.toString()).isGreaterThan(24);
+        assertThat(report.get("rows_merged").asLong()).as(report.toString()).isEqualTo(20000);
+        assertThat(report.get("rows_changed").asLong()).as(report.toString()).isEqualTo(changed);
+        assertSameRows("rr_probe", "id");
+    }
+
+    @Test
     void manyScatteredChangesWithAnIntegerKey() {
         findsManyScatteredRuns("rr_many", "id int PRIMARY KEY, n int", List.of("id"),
                 "SELECT g, g FROM generate_series(1, 6000) g", "id", "n = -n WHERE id % 256 = 5", "id % 256 = 133");

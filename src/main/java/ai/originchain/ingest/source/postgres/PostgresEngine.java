@@ -90,8 +90,8 @@ public class PostgresEngine implements SourceEngine {
 
             @Override
             public KeyRanges.Digests hashRanges(SourceTable table, List<String> row, KeyOrder order, String where,
-                                                String[][] bounds) throws SQLException {
-                return SourceRanges.hash(snapshot, table, row, order, where, bounds);
+                                                String[][] bounds, boolean few) throws SQLException {
+                return SourceRanges.hash(snapshot, table, row, order, where, bounds, few);
             }
 
             @Override

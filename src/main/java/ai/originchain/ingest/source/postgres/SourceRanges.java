@@ -17,15 +17,16 @@ final class SourceRanges {
     }
 
     static KeyRanges.Digests hash(SourceSnapshot snapshot, SourceTable table, List<String> row, KeyOrder order, String where,
-                                  String[][] bounds) throws SQLException {
+                                  String[][] bounds, boolean few) throws SQLException {
         Connection connection = snapshot.joinSnapshot();
         try {
             try (Statement st = connection.createStatement()) {
                 // One scan and one aggregate: compiling it costs more than it saves.
                 st.execute("SET LOCAL jit = off");
             }
-            return KeyRanges.hash(connection, KeyRanges.hashSql(row, SqlNames.qualified(table.schema(), table.name()),
-                    order, where), bounds);
+            // A unique index on the key (a btree) lets each range be read by an index range scan.
+            return KeyRanges.hash(connection, row, SqlNames.qualified(table.schema(), table.name()), order, where, bounds,
+                    table.keyIsUnique() && !few);
         } finally {
             SourceSnapshot.closeQuietly(connection);
         }
