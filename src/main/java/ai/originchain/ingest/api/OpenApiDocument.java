@@ -1,0 +1,132 @@
+package ai.originchain.ingest.api;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.model.Model;
+import org.apache.camel.model.rest.ResponseMessageDefinition;
+import org.apache.camel.model.rest.RestDefinition;
+import org.apache.camel.model.rest.VerbDefinition;
+import org.apache.camel.openapi.OpenApiRestApiProcessorFactory;
+import org.apache.camel.spi.RestApiProcessorFactory;
+import org.apache.camel.spi.RestConfiguration;
+import org.apache.camel.support.service.ServiceHelper;
+import org.apache.camel.support.service.ServiceSupport;
+import org.springframework.stereotype.Component;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Serves {@code /v1/openapi.json}: the document camel-openapi-java generates from the REST DSL, with
+ * each response's body under the media type its {@code responseMessage} names ({@code contentType}).
+ * The generator puts every response body under the verb's {@code produces}, so without this a
+ * problem would be documented as {@code application/json} instead of {@code application/problem+json}.
+ * Camel takes the one {@link RestApiProcessorFactory} in its registry for the API endpoint.
+ */
+@Component("openApiDocument")
+public class OpenApiDocument implements RestApiProcessorFactory {
+
+    private final ObjectMapper json;
+
+    public OpenApiDocument(ObjectMapper json) {
+        this.json = json;
+    }
+
+    @Override
+    public Processor createApiProcessor(CamelContext camelContext, String contextPath, RestConfiguration configuration,
+                                        Map<String, Object> parameters) throws Exception {
+        Processor generated = new OpenApiRestApiProcessorFactory()
+                .createApiProcessor(camelContext, contextPath, configuration, parameters);
+        return new WithResponseMediaTypes(generated, camelContext);
+    }
+
+    /** The document with each response's content keyed by the media type the REST DSL declares for it. */
+    JsonNode withResponseMediaTypes(JsonNode document, CamelContext camelContext) {
+        Map<String, VerbDefinition> verbs = new HashMap<>();
+        for (RestDefinition rest : camelContext.getCamelContextExtension().getContextPlugin(Model.class).getRestDefinitions()) {
+            for (VerbDefinition verb : rest.getVerbs()) {
+                if (verb.getId() != null) {
+                    verbs.put(verb.getId(), verb);
+                }
+            }
+        }
+        JsonNode paths = document.path("paths");
+        for (JsonNode path : paths) {
+            for (JsonNode operation : path) {
+                VerbDefinition verb = verbs.get(operation.path("operationId").asText(null));
+                if (verb == null || !operation.path("responses").isObject()) {
+                    continue;
+                }
+                for (ResponseMessageDefinition message : verb.getResponseMsgs()) {
+                    String mediaType = camelContext.resolvePropertyPlaceholders(message.getContentType());
+                    JsonNode response = operation.path("responses").path(message.getCode());
+                    if (mediaType == null || !(response.path("content") instanceof ObjectNode content) || content.isEmpty()) {
+                        continue;
+                    }
+                    JsonNode body = content.elements().next();
+                    content.removeAll();
+                    content.set(mediaType, body);
+                }
+            }
+        }
+        return document;
+    }
+
+    private final class WithResponseMediaTypes extends ServiceSupport implements Processor, CamelContextAware {
+
+        private final Processor generated;
+        private CamelContext camelContext;
+
+        WithResponseMediaTypes(Processor generated, CamelContext camelContext) {
+            this.generated = generated;
+            setCamelContext(camelContext);
+        }
+
+        @Override
+        public void process(Exchange exchange) throws Exception {
+            generated.process(exchange);
+            byte[] body = exchange.getMessage().getBody(byte[].class);
+            String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, String.class);
+            if (body == null || body.length == 0 || contentType == null || !contentType.contains("json")) {
+                return;
+            }
+            JsonNode document = json.readTree(body);
+            exchange.getMessage().setBody(json.writeValueAsString(withResponseMediaTypes(document, camelContext))
+                    .getBytes(StandardCharsets.UTF_8));
+            exchange.getMessage().removeHeader(Exchange.CONTENT_LENGTH);
+        }
+
+        @Override
+        public CamelContext getCamelContext() {
+            return camelContext;
+        }
+
+        @Override
+        public void setCamelContext(CamelContext camelContext) {
+            this.camelContext = camelContext;
+            CamelContextAware.trySetCamelContext(generated, camelContext);
+        }
+
+        @Override
+        protected void doInit() throws Exception {
+            ServiceHelper.initService(generated);
+        }
+
+        @Override
+        protected void doStart() throws Exception {
+            ServiceHelper.startService(generated);
+        }
+
+        @Override
+        protected void doStop() throws Exception {
+            ServiceHelper.stopService(generated);
+        }
+    }
+}
