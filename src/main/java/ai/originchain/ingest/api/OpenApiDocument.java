@@ -2,6 +2,7 @@ package ai.originchain.ingest.api;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.camel.CamelContext;
@@ -9,6 +10,7 @@ import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.model.Model;
+import org.apache.camel.model.rest.ResponseHeaderDefinition;
 import org.apache.camel.model.rest.ResponseMessageDefinition;
 import org.apache.camel.model.rest.RestDefinition;
 import org.apache.camel.model.rest.VerbDefinition;
@@ -25,10 +27,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Serves {@code /v1/openapi.json}: the document camel-openapi-java generates from the REST DSL, with
- * each response's body under the media type its {@code responseMessage} names ({@code contentType}).
- * The generator puts every response body under the verb's {@code produces}, so without this a
- * problem would be documented as {@code application/json} instead of {@code application/problem+json}.
- * Camel takes the one {@link RestApiProcessorFactory} in its registry for the API endpoint.
+ * two things its generator (4.17) drops taken from the same REST DSL: each response's body under the
+ * media type its {@code responseMessage} names ({@code contentType}; the generator puts every body under
+ * the verb's {@code produces}, so a problem would read as {@code application/json} instead of
+ * {@code application/problem+json}), and the type of each response header ({@code dataType}; OpenAPI
+ * 3.1 output loses it). Camel takes the one {@link RestApiProcessorFactory} in its registry for the API endpoint.
  */
 @Component("openApiDocument")
 public class OpenApiDocument implements RestApiProcessorFactory {
@@ -47,8 +50,8 @@ public class OpenApiDocument implements RestApiProcessorFactory {
         return new WithResponseMediaTypes(generated, camelContext);
     }
 
-    /** The document with each response's content keyed by the media type the REST DSL declares for it. */
-    JsonNode withResponseMediaTypes(JsonNode document, CamelContext camelContext) {
+    /** The document with each response's media type and header types as the REST DSL declares them. */
+    JsonNode completed(JsonNode document, CamelContext camelContext) {
         Map<String, VerbDefinition> verbs = new HashMap<>();
         for (RestDefinition rest : camelContext.getCamelContextExtension().getContextPlugin(Model.class).getRestDefinitions()) {
             for (VerbDefinition verb : rest.getVerbs()) {
@@ -67,6 +70,13 @@ public class OpenApiDocument implements RestApiProcessorFactory {
                 for (ResponseMessageDefinition message : verb.getResponseMsgs()) {
                     String mediaType = camelContext.resolvePropertyPlaceholders(message.getContentType());
                     JsonNode response = operation.path("responses").path(message.getCode());
+                    for (ResponseHeaderDefinition header : message.getHeaders() == null ? List.<ResponseHeaderDefinition>of() : message.getHeaders()) {
+                        if (response.path("headers").path(header.getName()) instanceof ObjectNode declared
+                                && header.getDataType() != null) {
+                            String type = header.getDataType();
+                            declared.putObject("schema").put("type", "int".equals(type) || "long".equals(type) ? "integer" : type);
+                        }
+                    }
                     if (mediaType == null || !(response.path("content") instanceof ObjectNode content) || content.isEmpty()) {
                         continue;
                     }
@@ -98,7 +108,7 @@ public class OpenApiDocument implements RestApiProcessorFactory {
                 return;
             }
             JsonNode document = json.readTree(body);
-            exchange.getMessage().setBody(json.writeValueAsString(withResponseMediaTypes(document, camelContext))
+            exchange.getMessage().setBody(json.writeValueAsString(completed(document, camelContext))
                     .getBytes(StandardCharsets.UTF_8));
             exchange.getMessage().removeHeader(Exchange.CONTENT_LENGTH);
         }

@@ -22,13 +22,19 @@ public record StreamReport(
         @Schema(types = {"integer", "null"}, minimum = "0") Long lagBytes,
         @Schema(types = {"string", "null"}, format = "date-time") String lastAppliedAt,
         @Schema(description = "The manifest's mappings") List<StreamManifest.StreamMapping> mappings,
-        @Schema(description = "Why the stream failed (status failed); null otherwise") StreamError error) {
+        @Schema(description = "Why the stream failed (status failed); null otherwise", oneOf = {StreamError.class, NoError.class})
+        Object error) {
 
-    @Schema(name = "StreamError", types = {"object", "null"}, requiredProperties = {"kind", "detail"})
+    @Schema(name = "StreamError", requiredProperties = {"kind", "detail"})
     public record StreamError(
             @Schema(description = "The failure's kind, e.g. mismatch or source_failed") String kind,
             String detail,
             List<Problem.FieldError> errors,
             @Schema(description = "What to do to resume") String resume) {
+    }
+
+    /** A stream's {@code error} while it has none. */
+    @Schema(name = "NoStreamError", types = "null")
+    public record NoError() {
     }
 }
