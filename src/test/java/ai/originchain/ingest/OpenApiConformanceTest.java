@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -79,7 +80,6 @@ class OpenApiConformanceTest extends ConnectorTest {
         HttpResponse<String> served = send("GET", "/v1/openapi.json", null, null, null);
         assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
         document = json.readTree(served.body());
-        java.nio.file.Files.writeString(java.nio.file.Path.of("target/openapi-served.json"), served.body());
         closed = (ObjectNode) document.deepCopy();
         close(closed);
     }
@@ -87,7 +87,7 @@ class OpenApiConformanceTest extends ConnectorTest {
     @Test
     void everyOperationDocumentsItsSuccessItsProblemsAndTheContractsFields() {
         Map<String, JsonNode> operations = operations();
-        assertThat(operations.keySet()).contains("post-sync", "post-mysql-sync", "get-sync", "list-syncs", "cancel-sync",
+        assertThat(operations.keySet()).contains("post-sync", "post-mysql-sync", "post-sqlite-sync", "get-sync", "list-syncs", "cancel-sync",
                 "put-stream", "get-stream", "list-streams", "delete-stream");
         operations.forEach((id, operation) -> {
             JsonNode responses = operation.get("responses");
@@ -113,11 +113,16 @@ class OpenApiConformanceTest extends ConnectorTest {
                     assertThat(r.getValue().path("headers").has("Retry-After")).as(id).isTrue();
                 }
             });
-            if (operation.has("requestBody")) {
+            if (id.equals("post-sqlite-sync")) {
+                assertThat(operation.at("/requestBody/content/multipart~1form-data/schema/required").toString())
+                        .contains("manifest", "database");
+            } else if (operation.has("requestBody")) {
                 assertThat(operation.at("/requestBody/content/application~1json/schema/$ref").asText()).as(id)
                         .matches("#/components/schemas/(SyncManifest|StreamManifest)");
             }
         });
+        assertThat(operations.get("post-sqlite-sync").get("responses").fieldNames()).toIterable()
+                .contains("200", "400", "401", "403", "409", "413", "415", "422", "429", "503");
         for (String sync : List.of("post-sync", "post-mysql-sync")) {
             JsonNode responses = operations.get(sync).get("responses");
             assertThat(responses.fieldNames()).toIterable()
@@ -179,7 +184,7 @@ class OpenApiConformanceTest extends ConnectorTest {
                         r -> r.get("status").asText().equals("succeeded"));
         assertThat(done.get("mappings").get(1).get("cursor_from").isTextual()).as(done.toString()).isTrue();
 
-        JsonNode page = conforms("list-syncs", send("GET", "/v1/tenants/acme/ingest/postgres/syncs?status=succeeded&limit=1",
+        JsonNode page = conforms("list-syncs", send("GET", "/v1/tenants/acme/ingest/postgres/syncs?limit=1",
                 ACME_TOKEN, null, null), 200);
         assertThat(page.get("syncs")).hasSize(1);
         assertThat(page.get("next").isTextual()).isTrue();
@@ -265,6 +270,32 @@ class OpenApiConformanceTest extends ConnectorTest {
         conforms("list-syncs", send("GET", "/v1/tenants/acme/ingest/postgres/syncs", null, null, null), 401);
         conforms("post-mysql-sync", send("POST", "/v1/tenants/acme/ingest/mysql/sync", null, Map.of(), null), 401);
         conforms("post-mysql-sync", send("POST", "/v1/tenants/acme/ingest/mysql/sync", ACME_TOKEN, Map.of("mappings", List.of()), null), 400);
+    }
+
+    @Test
+    void anSqliteUploadAnswersAsDocumented(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("shop.sqlite");
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE items (id integer PRIMARY KEY, label text)");
+            st.execute("INSERT INTO items VALUES (1, 'one'), (2, 'two'), (3, 'three')");
+        }
+        String upload = "/v1/tenants/acme/ingest/sqlite/sync";
+        String boundary = "----originchain-openapi-boundary";
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"manifest\"\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        body.write(json.writeValueAsBytes(Map.of("mappings", List.of(mapping("items", "oas_sqlite_items", List.of("id"), null)))));
+        body.write(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"database\"; filename=\"shop.sqlite\"\r\n"
+                + "Content-Type: application/vnd.sqlite3\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        body.write(java.nio.file.Files.readAllBytes(file));
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+
+        HttpResponse<String> synced = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + upload))
+                .header("Authorization", "Bearer " + ACME_TOKEN).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode report = conforms("post-sqlite-sync", synced, 200);
+        assertThat(report.get("mappings").get(0).get("rows_written").asLong()).isEqualTo(3);
+        conforms("post-sqlite-sync", send("POST", upload, null, Map.of(), null), 401);
+        conforms("post-sqlite-sync", send("POST", upload, ACME_TOKEN, Map.of(), null), 415);
     }
 
     @Test

@@ -31,15 +31,30 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * media type its {@code responseMessage} names ({@code contentType}; the generator puts every body under
  * the verb's {@code produces}, so a problem would read as {@code application/json} instead of
  * {@code application/problem+json}), and the type of each response header ({@code dataType}; OpenAPI
- * 3.1 output loses it). Camel takes the one {@link RestApiProcessorFactory} in its registry for the API endpoint.
+ * 3.1 output loses it). Operations no REST verb can declare (the SQLite upload) come from
+ * {@value #HAND_WRITTEN_PATHS}, and a schema marked {@value #NULLABLE} also admits null. Camel takes the one {@link RestApiProcessorFactory} in its registry for
+ * the API endpoint.
  */
 @Component("openApiDocument")
 public class OpenApiDocument implements RestApiProcessorFactory {
 
-    private final ObjectMapper json;
+    /**
+     * Marks a schema that may also be null where the generator cannot say so (a {@code $ref}: OpenAPI 3.1
+     * output drops a null type on a referenced schema); served as {@code oneOf: [schema, {type: null}]}.
+     */
+    public static final String NULLABLE = "x-nullable";
 
-    public OpenApiDocument(ObjectMapper json) {
+    /** Operations the REST DSL cannot declare (the SQLite upload, a plain platform-http route). */
+    static final String HAND_WRITTEN_PATHS = "openapi/paths.json";
+
+    private final ObjectMapper json;
+    private final JsonNode handWrittenPaths;
+
+    public OpenApiDocument(ObjectMapper json) throws java.io.IOException {
         this.json = json;
+        try (java.io.InputStream in = new org.springframework.core.io.ClassPathResource(HAND_WRITTEN_PATHS).getInputStream()) {
+            this.handWrittenPaths = json.readTree(in).get("paths");
+        }
     }
 
     @Override
@@ -86,7 +101,30 @@ public class OpenApiDocument implements RestApiProcessorFactory {
                 }
             }
         }
+        nullable(document);
+        if (paths instanceof ObjectNode generated) {
+            handWrittenPaths.fields().forEachRemaining(path -> {
+                if (!generated.has(path.getKey())) {
+                    generated.set(path.getKey(), path.getValue().deepCopy());
+                }
+            });
+        }
         return document;
+    }
+
+    private void nullable(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            if (object.path(NULLABLE).asBoolean(false)) {
+                object.remove(NULLABLE);
+                ObjectNode schema = object.deepCopy();
+                schema.remove("description");
+                object.retain("description");
+                object.putArray("oneOf").add(schema).addObject().put("type", "null");
+            }
+            object.forEach(this::nullable);
+        } else if (node.isArray()) {
+            node.forEach(this::nullable);
+        }
     }
 
     private final class WithResponseMediaTypes extends ServiceSupport implements Processor, CamelContextAware {

@@ -5,6 +5,9 @@ import java.util.List;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
+import ai.originchain.ingest.api.OpenApiDocument;
+import io.swagger.v3.oas.annotations.extensions.Extension;
+import io.swagger.v3.oas.annotations.extensions.ExtensionProperty;
 import io.swagger.v3.oas.annotations.media.Schema;
 
 /** A change stream: {@code PUT} and {@code GET .../streams/{stream}}, an item of the streams list. */
@@ -22,8 +25,9 @@ public record StreamReport(
         @Schema(types = {"integer", "null"}, minimum = "0") Long lagBytes,
         @Schema(types = {"string", "null"}, format = "date-time") String lastAppliedAt,
         @Schema(description = "The manifest's mappings") List<StreamManifest.StreamMapping> mappings,
-        @Schema(description = "Why the stream failed (status failed); null otherwise", oneOf = {StreamError.class, NoError.class})
-        Object error) {
+        @Schema(description = "Why the stream failed (status failed); null otherwise", extensions = @Extension(
+                properties = @ExtensionProperty(name = OpenApiDocument.NULLABLE, value = "true", parseValue = true)))
+        StreamError error) {
 
     @Schema(name = "StreamError", requiredProperties = {"kind", "detail"})
     public record StreamError(
@@ -31,10 +35,5 @@ public record StreamReport(
             String detail,
             List<Problem.FieldError> errors,
             @Schema(description = "What to do to resume") String resume) {
-    }
-
-    /** A stream's {@code error} while it has none. */
-    @Schema(name = "NoStreamError", types = "null")
-    public record NoError() {
     }
 }
