@@ -1,5 +1,7 @@
 package ai.originchain.ingest.api;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +21,7 @@ import org.apache.camel.spi.RestApiProcessorFactory;
 import org.apache.camel.spi.RestConfiguration;
 import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
+import org.springframework.core.io.ClassPathResource;
 import org.springframework.stereotype.Component;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,14 +29,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Serves {@code /v1/openapi.json}: the document camel-openapi-java generates from the REST DSL, with
- * two things its generator (4.17) drops taken from the same REST DSL: each response's body under the
- * media type its {@code responseMessage} names ({@code contentType}; the generator puts every body under
- * the verb's {@code produces}, so a problem would read as {@code application/json} instead of
- * {@code application/problem+json}), and the type of each response header ({@code dataType}; OpenAPI
- * 3.1 output loses it). Operations no REST verb can declare (the SQLite upload) come from
- * {@value #HAND_WRITTEN_PATHS}, and a schema marked {@value #NULLABLE} also admits null. Camel takes the one {@link RestApiProcessorFactory} in its registry for
- * the API endpoint.
+ * Serves {@code /v1/openapi.json}: the document camel-openapi-java generates from the REST DSL,
+ * completed with what its generator (4.17) drops, taken from the same REST DSL:
+ * <ul>
+ * <li>each response's body under the media type its {@code responseMessage} names ({@code contentType});
+ * the generator puts every body under the verb's {@code produces}, so a problem would read as
+ * {@code application/json} instead of {@code application/problem+json};</li>
+ * <li>the type of each response header ({@code dataType}), which its OpenAPI 3.1 output loses;</li>
+ * <li>null on a referenced schema marked {@value #NULLABLE}.</li>
+ * </ul>
+ * Operations no REST verb can declare (the SQLite upload) are merged from {@value #HAND_WRITTEN_PATHS}.
+ * Camel takes the one {@link RestApiProcessorFactory} in its registry for the API endpoint.
  */
 @Component("openApiDocument")
 public class OpenApiDocument implements RestApiProcessorFactory {
@@ -50,9 +56,9 @@ public class OpenApiDocument implements RestApiProcessorFactory {
     private final ObjectMapper json;
     private final JsonNode handWrittenPaths;
 
-    public OpenApiDocument(ObjectMapper json) throws java.io.IOException {
+    public OpenApiDocument(ObjectMapper json) throws IOException {
         this.json = json;
-        try (java.io.InputStream in = new org.springframework.core.io.ClassPathResource(HAND_WRITTEN_PATHS).getInputStream()) {
+        try (InputStream in = new ClassPathResource(HAND_WRITTEN_PATHS).getInputStream()) {
             this.handWrittenPaths = json.readTree(in).get("paths");
         }
     }
@@ -62,10 +68,10 @@ public class OpenApiDocument implements RestApiProcessorFactory {
                                         Map<String, Object> parameters) throws Exception {
         Processor generated = new OpenApiRestApiProcessorFactory()
                 .createApiProcessor(camelContext, contextPath, configuration, parameters);
-        return new WithResponseMediaTypes(generated, camelContext);
+        return new CompletedDocument(generated, camelContext);
     }
 
-    /** The document with each response's media type and header types as the REST DSL declares them. */
+    /** The generated document completed (see above), in place. */
     JsonNode completed(JsonNode document, CamelContext camelContext) {
         Map<String, VerbDefinition> verbs = new HashMap<>();
         for (RestDefinition rest : camelContext.getCamelContextExtension().getContextPlugin(Model.class).getRestDefinitions()) {
@@ -85,7 +91,8 @@ public class OpenApiDocument implements RestApiProcessorFactory {
                 for (ResponseMessageDefinition message : verb.getResponseMsgs()) {
                     String mediaType = camelContext.resolvePropertyPlaceholders(message.getContentType());
                     JsonNode response = operation.path("responses").path(message.getCode());
-                    for (ResponseHeaderDefinition header : message.getHeaders() == null ? List.<ResponseHeaderDefinition>of() : message.getHeaders()) {
+                    List<ResponseHeaderDefinition> headers = message.getHeaders() == null ? List.of() : message.getHeaders();
+                    for (ResponseHeaderDefinition header : headers) {
                         if (response.path("headers").path(header.getName()) instanceof ObjectNode declared
                                 && header.getDataType() != null) {
                             String type = header.getDataType();
@@ -127,12 +134,12 @@ public class OpenApiDocument implements RestApiProcessorFactory {
         }
     }
 
-    private final class WithResponseMediaTypes extends ServiceSupport implements Processor, CamelContextAware {
+    private final class CompletedDocument extends ServiceSupport implements Processor, CamelContextAware {
 
         private final Processor generated;
         private CamelContext camelContext;
 
-        WithResponseMediaTypes(Processor generated, CamelContext camelContext) {
+        CompletedDocument(Processor generated, CamelContext camelContext) {
             this.generated = generated;
             setCamelContext(camelContext);
         }
