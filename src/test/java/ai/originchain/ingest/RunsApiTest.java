@@ -225,7 +225,7 @@ class RunsApiTest extends ConnectorTest {
                 TestDatabases.execute(target(), "INSERT INTO originchain.sync_runs (sync_id, tenant, trigger, instance, status, started_at, report) "
                         + "VALUES ('" + id + "', 'acme', 'api', 'some-other-instance', 'running', now(), "
                         + "jsonb_build_object('sync_id', '" + id + "', 'tenant', 'acme', 'trigger', 'api', 'status', 'running', "
-                        + "'started_at', now()::text, 'finished_at', null, 'mappings', '[]'::jsonb))");
+                        + "'started_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'finished_at', null, 'mappings', '[]'::jsonb))");
             }
 
             JsonNode abandoned = awaitStatus("acme", ACME_TOKEN, dead, "abandoned");
