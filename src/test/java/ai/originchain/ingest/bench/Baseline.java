@@ -262,7 +262,8 @@ final class Baseline {
         return last;
     }
 
-    private static String run(List<String> command) {
+    /** A command's output (stderr included), or "?" when it could not run. */
+    static String run(List<String> command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

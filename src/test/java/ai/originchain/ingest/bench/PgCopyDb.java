@@ -189,17 +189,9 @@ final class PgCopyDb {
         }
     }
 
+    /** A command's output, or "" when it could not run. */
     private static String run(List<String> command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor();
-            return out;
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "";
-        }
+        String out = Baseline.run(command);
+        return out.equals("?") ? "" : out;
     }
 }
