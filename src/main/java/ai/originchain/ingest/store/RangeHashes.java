@@ -150,7 +150,9 @@ public class RangeHashes {
             }
         }, RangeHashes::startThread);
         KeyRanges.Digests atTarget;
-        try {
+        try (Statement st = connection.createStatement()) {
+            // Each call is a transaction of its own (the probe's ended with its rollback).
+            st.execute("SET LOCAL jit = off");
             List<String> columns = job.targetPlan().columns().stream().map(c -> SqlNames.quote(c.name())).toList();
             atTarget = KeyRanges.hash(connection, columns, table, order, targetWhere, bounds, !few);
         } finally {
