@@ -33,7 +33,6 @@ import ai.originchain.ingest.sync.SqlNames;
 public class LoadTables {
 
     private static final Logger log = LoggerFactory.getLogger(LoadTables.class);
-    private static final String DDL_LOCK = "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(?, 0))";
     private static final String PREFIX = "_oc_load_";
     private static final int MAX_NAME = 63;
 
@@ -127,7 +126,7 @@ public class LoadTables {
                     st.execute("ALTER TABLE " + side + " ADD " + constraint + "PRIMARY KEY (" + key + ")");
                     connection.commit();
                 }
-                try (PreparedStatement lock = connection.prepareStatement(DDL_LOCK)) {
+                try (PreparedStatement lock = connection.prepareStatement(TargetTables.DDL_LOCK)) {
                     lock.setString(1, "originchain.ddl:" + plan.tenant());
                     lock.execute();
                 }

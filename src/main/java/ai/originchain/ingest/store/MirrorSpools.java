@@ -40,7 +40,6 @@ import ai.originchain.ingest.sync.SyncRun;
 public class MirrorSpools {
 
     private static final Logger log = LoggerFactory.getLogger(MirrorSpools.class);
-    private static final String DDL_LOCK = "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(?, 0))";
     private static final String TARGET_TYPES = """
             SELECT a.attname, pg_catalog.format_type(a.atttypid, NULL)
               FROM pg_catalog.pg_attribute a
@@ -92,7 +91,7 @@ public class MirrorSpools {
     }
 
     private static void addDeletedAt(Connection connection, MappingJob job, String table) throws SQLException {
-        try (PreparedStatement lock = connection.prepareStatement(DDL_LOCK); Statement st = connection.createStatement()) {
+        try (PreparedStatement lock = connection.prepareStatement(TargetTables.DDL_LOCK); Statement st = connection.createStatement()) {
             lock.setString(1, "originchain.ddl:" + job.targetPlan().tenant());
             lock.execute();
             st.execute("ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS " + SqlNames.quote(MappingMode.DELETED_AT)

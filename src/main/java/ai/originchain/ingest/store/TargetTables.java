@@ -20,7 +20,8 @@ import ai.originchain.ingest.sync.SqlNames;
 @Component("targetTables")
 public class TargetTables {
 
-    private static final String DDL_LOCK = "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(?, 0))";
+    /** The tenant's DDL lock (schema, tables, columns), taken in the transaction that changes them. */
+    static final String DDL_LOCK = "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(?, 0))";
 
     private final DataSource target;
     private final LoadTables loads;
