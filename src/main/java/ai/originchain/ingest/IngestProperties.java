@@ -78,6 +78,7 @@ public class IngestProperties {
         public long getReadPartMinBytes() { return readPartMinBytes; }
         public void setReadPartMinBytes(long readPartMinBytes) { this.readPartMinBytes = readPartMinBytes; }
         private int rangeRows = 64;
+        private int rangeHashConnections = 2;
         public int getBatchRows() { return batchRows; }
         public void setBatchRows(int batchRows) { this.batchRows = batchRows; }
         public int getBatchBytes() { return batchBytes; }
@@ -88,6 +89,8 @@ public class IngestProperties {
         public void setParallelMappings(int parallelMappings) { this.parallelMappings = parallelMappings; }
         public int getRangeRows() { return rangeRows; }
         public void setRangeRows(int rangeRows) { this.rangeRows = rangeRows; }
+        public int getRangeHashConnections() { return rangeHashConnections; }
+        public void setRangeHashConnections(int connections) { this.rangeHashConnections = connections; }
     }
 
     public static class Source {

@@ -49,13 +49,13 @@ public interface SourceRead extends AutoCloseable {
     }
 
     /**
-     * Each key range's row count and hash ({@link KeyRanges}) of {@code row} (the columns as SQL
-     * expressions) over the rows of {@code table} that pass {@code where}, within the sync's consistent
-     * view; only called when {@link #hashesRanges()}. With {@code few}, {@code where} selects a few ranges
-     * only (a probe), which one filtered scan answers best.
+     * The row count and content hash ({@link KeyRanges}) of each of the key {@code ranges} (ascending) of
+     * {@code row} (the columns as SQL expressions) over the rows of {@code table} that pass {@code where},
+     * within the sync's consistent view, on up to {@code connections} connections at once; only called
+     * when {@link #hashesRanges()}.
      */
     default KeyRanges.Digests hashRanges(SourceTable table, List<String> row, KeyOrder order, String where, String[][] bounds,
-                                         boolean few) throws SQLException {
+                                         int[] ranges, int connections) throws SQLException {
         throw new UnsupportedOperationException("this source engine does not hash key ranges");
     }
 

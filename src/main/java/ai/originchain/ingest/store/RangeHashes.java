@@ -41,11 +41,15 @@ public class RangeHashes {
     static final int PROBES = 32;
 
     private final DataSource target;
+    private final RangeDigestCache cache;
     private final int rangeRows;
+    private final int hashConnections;
 
-    public RangeHashes(DataSource target, IngestProperties properties) {
+    public RangeHashes(DataSource target, RangeDigestCache cache, IngestProperties properties) {
         this.target = target;
+        this.cache = cache;
         this.rangeRows = properties.getSync().getRangeRows();
+        this.hashConnections = Math.max(1, properties.getSync().getRangeHashConnections());
     }
 
     public void compare(MappingJob job) {
@@ -67,7 +71,9 @@ public class RangeHashes {
                 throw failure;
             }
             job.modes().rangeCondition(null);
+            job.modes().keptRanges(null);
             job.report().ranges(0, 0);
+            job.report().targetRangesHashed(0);
             log.warn("sync {} {}: comparing key ranges failed, the whole table is merged: {}", job.run().id(), job,
                     e instanceof SQLException sql ? TargetErrors.summary(sql) : e.toString());
         }
@@ -86,16 +92,27 @@ public class RangeHashes {
                 try (Statement st = connection.createStatement()) {
                     st.execute("SET LOCAL jit = off");
                 }
-                String[][] bounds = KeyRanges.bounds(connection, table, order, rangeRows);
+                String signature = cache.signature(connection, job, order);
+                KeptRanges kept = cache.load(connection, plan, signature, order.names().size());
+                String[][] bounds = kept != null ? kept.bounds() : KeyRanges.bounds(connection, table, order, rangeRows);
                 if (bounds[0].length == 0) {
                     return null; // a target this small is merged whole
                 }
                 if (mostDiffer(job, order, source, connection, table, bounds)) {
                     return null;
                 }
-                KeyRanges.Digests[] digests = bothSides(job, order, source, connection, table, bounds,
-                        job.modes().sourceWhere(), job.modes().targetScope(), false);
-                return condition(job, order, bounds, digests[0], digests[1]);
+                KeyRanges.Digests atSource;
+                KeyRanges.Digests atTarget;
+                CompletableFuture<KeyRanges.Digests> sourceSide = atSource(job, order, source, bounds,
+                        job.modes().sourceWhere(), KeyRanges.all(bounds), hashConnections);
+                try {
+                    atTarget = atTarget(job, order, connection, table, bounds, kept);
+                } finally {
+                    atSource = join(sourceSide);
+                }
+                job.modes().keptRanges(new KeptRanges(signature, kept == null ? 0 : kept.generation(), bounds, atTarget,
+                        atSource.rows()));
+                return condition(job, order, bounds, atSource, atTarget);
             } finally {
                 if (!connection.isClosed()) {
                     connection.rollback();
@@ -105,10 +122,43 @@ public class RangeHashes {
     }
 
     /**
+     * The target's digests, in the transaction's one snapshot: without a kept entry, content and row
+     * versions of every range in one scan; with one, the row versions of every range (a quarter of the
+     * CPU), then the content of only the ranges whose entry does not hold, and of those due for a check.
+     */
+    private static KeyRanges.Digests atTarget(MappingJob job, KeyOrder order, Connection connection, String table,
+                                              String[][] bounds, KeptRanges kept) throws SQLException {
+        List<String> columns = job.targetPlan().columns().stream().map(c -> SqlNames.quote(c.name())).toList();
+        String scope = job.modes().targetScope();
+        int ranges = bounds[0].length + 1;
+        KeyRanges.Digests digests = KeyRanges.Digests.of(ranges, true);
+        if (kept == null) {
+            KeyRanges.measure(connection, KeyRanges.Measure.BOTH, columns, table, order, scope, bounds, KeyRanges.all(bounds),
+                    true, digests);
+            job.report().targetRangesHashed(ranges);
+            return digests;
+        }
+        KeyRanges.measure(connection, KeyRanges.Measure.VERSIONS, columns, table, order, scope, bounds, KeyRanges.all(bounds),
+                true, digests);
+        List<Integer> stale = new java.util.ArrayList<>();
+        for (int i = 0; i < ranges; i++) {
+            if (kept.holds(i, digests) && !kept.dueForCheck(i)) {
+                digests.hashes()[i] = kept.target().hashes()[i];
+            } else if (digests.rows()[i] > 0) {
+                stale.add(i);
+            }
+        }
+        KeyRanges.measure(connection, KeyRanges.Measure.BOTH, columns, table, order, scope, bounds,
+                stale.stream().mapToInt(Integer::intValue).toArray(), true, digests);
+        job.report().targetRangesHashed(stale.size());
+        return digests;
+    }
+
+    /**
      * A probe before the whole comparison: {@link #PROBES} ranges spread over the key space, hashed on
-     * both sides through one filtered scan each. When more than a third of them differ (changes scattered
-     * all over the table), hashing every range costs more than it saves: on both servers it costs about
-     * as much as four fifths of a whole-table merge (measured at 10M rows), so the table is merged whole.
+     * both sides. When more than a third of them differ (changes scattered all over the table), hashing
+     * every range costs more than it saves: on both servers it costs about as much as four fifths of a
+     * whole-table merge (measured at 10M rows), so the table is merged whole.
      */
     private static boolean mostDiffer(MappingJob job, KeyOrder order, SourceRead source, Connection connection, String table,
                                       String[][] bounds) throws SQLException {
@@ -116,53 +166,47 @@ public class RangeHashes {
         if (ranges < PROBES * 8) {
             return false; // a table this small is compared whole at once
         }
-        List<int[]> probes = new java.util.ArrayList<>();
+        int[] probes = new int[PROBES];
         for (int j = 0; j < PROBES; j++) {
-            int range = 1 + (int) ((long) j * (ranges - 2) / PROBES);
-            probes.add(new int[] {range, range});
+            probes[j] = 1 + (int) ((long) j * (ranges - 2) / PROBES);
         }
-        String probe = KeyRanges.condition(order, bounds, probes);
-        KeyRanges.Digests[] digests = bothSides(job, order, source, connection, table, bounds,
-                and(job.modes().sourceWhere(), probe), and(job.modes().targetScope(), probe), true);
+        CompletableFuture<KeyRanges.Digests> sourceSide = atSource(job, order, source, bounds, job.modes().sourceWhere(),
+                probes, 1);
+        KeyRanges.Digests atTarget = KeyRanges.Digests.of(ranges, false);
+        KeyRanges.Digests atSource;
+        try {
+            List<String> columns = job.targetPlan().columns().stream().map(c -> SqlNames.quote(c.name())).toList();
+            KeyRanges.measure(connection, KeyRanges.Measure.CONTENT, columns, table, order, job.modes().targetScope(), bounds,
+                    probes, true, atTarget);
+        } finally {
+            atSource = join(sourceSide);
+        }
         int differing = 0;
-        for (int[] range : probes) {
-            if (!digests[0].sameAs(digests[1], range[0])) {
+        for (int range : probes) {
+            if (!atSource.sameAs(atTarget, range)) {
                 differing++;
             }
         }
         if (differing * 3 > PROBES) {
             job.report().ranges(PROBES, differing);
+            job.report().targetRangesHashed(PROBES);
             return true;
         }
         return false;
     }
 
-    /** The source's digests (in the sync's snapshot, on a thread of its own) and the target's, at the same time. */
-    private static KeyRanges.Digests[] bothSides(MappingJob job, KeyOrder order, SourceRead source, Connection connection,
-                                                 String table, String[][] bounds, String sourceWhere, String targetWhere,
-                                                 boolean few) throws SQLException {
+    /** The source's digests of {@code ranges}, in the sync's snapshot, on a thread of its own. */
+    private static CompletableFuture<KeyRanges.Digests> atSource(MappingJob job, KeyOrder order, SourceRead source,
+                                                                 String[][] bounds, String where, int[] ranges,
+                                                                 int connections) {
         List<String> sourceRow = sourceRow(job);
-        CompletableFuture<KeyRanges.Digests> atSource = CompletableFuture.supplyAsync(() -> {
+        return CompletableFuture.supplyAsync(() -> {
             try {
-                return source.hashRanges(job.sourceTable(), sourceRow, order, sourceWhere, bounds, few);
+                return source.hashRanges(job.sourceTable(), sourceRow, order, where, bounds, ranges, connections);
             } catch (SQLException e) {
                 throw new CompletionException(e);
             }
         }, RangeHashes::startThread);
-        KeyRanges.Digests atTarget;
-        try (Statement st = connection.createStatement()) {
-            // Each call is a transaction of its own (the probe's ended with its rollback).
-            st.execute("SET LOCAL jit = off");
-            List<String> columns = job.targetPlan().columns().stream().map(c -> SqlNames.quote(c.name())).toList();
-            atTarget = KeyRanges.hash(connection, columns, table, order, targetWhere, bounds, !few);
-        } finally {
-            connection.rollback();
-        }
-        return new KeyRanges.Digests[] {join(atSource), atTarget};
-    }
-
-    private static String and(String a, String b) {
-        return a == null ? b : "(" + a + ") AND " + b;
     }
 
     /**

@@ -30,8 +30,15 @@ public final class KeyRanges {
     private KeyRanges() {
     }
 
-    /** Each range's rows and hash, indexed by range; a range without rows has 0 and null. */
-    public record Digests(long[] rows, byte[][] hashes) {
+    /**
+     * Each range's rows and digests, indexed by range: {@code hashes} the rows' content, {@code versions}
+     * (target only, else null) the identity of their row versions. A range without rows has 0 and nulls.
+     */
+    public record Digests(long[] rows, byte[][] hashes, byte[][] versions) {
+
+        public static Digests of(int ranges, boolean withVersions) {
+            return new Digests(new long[ranges], new byte[ranges][], withVersions ? new byte[ranges][] : null);
+        }
 
         public boolean sameAs(Digests other, int range) {
             return rows[range] == other.rows[range] && java.util.Arrays.equals(hashes[range], other.hashes[range]);
@@ -43,10 +50,30 @@ public final class KeyRanges {
     }
 
     /**
+     * What a range is described by besides its row count: its rows' content, the identity of its row
+     * versions (the target's {@code (ctid, xmin)} pairs, which every write to a row changes), or both.
+     */
+    public enum Measure {
+        CONTENT, VERSIONS, BOTH;
+
+        List<String> aggregates(List<String> columns, KeyOrder order) {
+            String content = "pg_catalog.md5(pg_catalog.string_agg(pg_catalog.record_send(ROW(" + String.join(", ", columns)
+                    + ")), ''::bytea ORDER BY " + order.orderBy() + "))";
+            String versions = "pg_catalog.md5(pg_catalog.string_agg(pg_catalog.tidsend(ctid) OPERATOR(pg_catalog.||) "
+                    + "pg_catalog.xidsend(xmin), ''::bytea ORDER BY " + order.orderBy() + "))";
+            return switch (this) {
+                case CONTENT -> List.of(content);
+                case VERSIONS -> List.of(versions);
+                case BOTH -> List.of(content, versions);
+            };
+        }
+    }
+
+    /**
      * Every {@code ?}-th key of {@code table} in key order, each key column as text:
      * {@code SELECT … FROM (SELECT key, row_number() OVER (ORDER BY key) FROM t) s WHERE p % ? = 0}.
      */
-    public static String boundsSql(String table, KeyOrder order) {
+    public static String boundsSql(String table, KeyOrder order, String where) {
         List<String> names = order.names();
         StringBuilder outer = new StringBuilder("SELECT ");
         StringBuilder aliases = new StringBuilder();
@@ -55,14 +82,21 @@ public final class KeyRanges {
             aliases.append("c").append(k).append(", ");
         }
         return outer + " FROM (SELECT " + names.stream().map(SqlNames::quote).collect(Collectors.joining(", "))
-                + ", pg_catalog.row_number() OVER (ORDER BY " + order.orderBy() + ") FROM " + table + ") AS s("
+                + ", pg_catalog.row_number() OVER (ORDER BY " + order.orderBy() + ") FROM " + table
+                + (where == null ? "" : " WHERE " + where) + ") AS s("
                 + aliases + "p) WHERE s.p % ? = 0 ORDER BY s.p";
     }
 
     /** Reads the bounds with {@link #boundsSql}: {@code [key column][bound]}. */
     public static String[][] bounds(Connection connection, String table, KeyOrder order, int every) throws SQLException {
+        return bounds(connection, table, order, null, every);
+    }
+
+    /** {@link #bounds} of the keys that pass {@code where}. */
+    public static String[][] bounds(Connection connection, String table, KeyOrder order, String where, int every)
+            throws SQLException {
         List<String[]> keys = new ArrayList<>();
-        try (PreparedStatement st = connection.prepareStatement(boundsSql(table, order))) {
+        try (PreparedStatement st = connection.prepareStatement(boundsSql(table, order, where))) {
             st.setFetchSize(10_000);
             st.setLong(1, every);
             try (ResultSet rs = st.executeQuery()) {
@@ -85,14 +119,12 @@ public final class KeyRanges {
     }
 
     /**
-     * One row per range that has rows: {@code (range, count, hash)}; {@code row} the hashed columns as
-     * SQL expressions (quoted names, or casts of them). The bounds are bound as one
-     * {@code text[]} per key column; a composite key compares as a {@code ROW} against an array of rows.
+     * One row per range that has rows: {@code (range, count, aggregates…)}, by one grouped scan. The
+     * bounds are bound as one {@code text[]} per key column; a composite key compares as a {@code ROW}
+     * against an array of rows.
      */
-    public static String hashSql(List<String> row, String table, KeyOrder order, String where) {
-        String rows = String.join(", ", row);
-        return "SELECT " + bucket(order) + ", pg_catalog.count(*), pg_catalog.md5(pg_catalog.string_agg("
-                + "pg_catalog.record_send(ROW(" + rows + ")), ''::bytea ORDER BY " + order.orderBy() + ")) FROM " + table
+    static String groupedSql(List<String> aggregates, String table, KeyOrder order, String where) {
+        return "SELECT " + bucket(order) + ", pg_catalog.count(*), " + String.join(", ", aggregates) + " FROM " + table
                 + (where == null ? "" : " WHERE " + where) + " GROUP BY 1";
     }
 
@@ -140,7 +172,7 @@ public final class KeyRanges {
     }
 
     /**
-     * Whether each range can be hashed by a scan of its own over the key's index ({@link #rangeScanHashSql}):
+     * Whether each range can be measured by a scan of its own over the key's index ({@link #rangeScanSql}):
      * a key of one integer, uuid or numeric column (no collation stands between the comparison and the
      * index), with {@code indexed} saying that side has a btree index on it (the target always has).
      */
@@ -149,77 +181,139 @@ public final class KeyRanges {
     }
 
     /**
-     * The same answer as {@link #hashSql}, with every range read by an index range scan already in key
-     * order, so nothing is sorted or spilled: {@code unnest(lower[], upper[]) CROSS JOIN LATERAL (… WHERE
-     * key >= lower AND key < upper)} for the inner ranges, one query each for the two open ends.
-     * Parameters: the inner ranges' lower and upper bounds ({@code text[]}), the first bound, the last
-     * range's number, the last bound. The digest does not depend on the plan: the same rows in the same
+     * The same answer as {@link #groupedSql} for chosen ranges, each read by an index range scan already in
+     * key order, so nothing is sorted or spilled: {@code unnest(lower[], upper[], range[]) CROSS JOIN
+     * LATERAL (… WHERE key >= lower AND key < upper)} for the inner ranges, one query each for the two
+     * open ends, switched on by a boolean parameter. Parameters: the inner ranges' lower and upper bounds
+     * ({@code text[]}) and numbers ({@code int4[]}), then (on, first bound) for range 0 and (on, its
+     * number, last bound) for the last. The digests do not depend on the plan: the same rows in the same
      * order give the same md5, whichever query each side runs.
      */
-    public static String rangeScanHashSql(List<String> columns, String table, KeyOrder order, String where) {
+    static String rangeScanSql(List<String> aggregates, String table, KeyOrder order, String where) {
         String key = SqlNames.quote(order.names().get(0));
         String type = type(order.kind(0));
-        String digest = "pg_catalog.count(*), pg_catalog.md5(pg_catalog.string_agg(pg_catalog.record_send(ROW("
-                + String.join(", ", columns) + ")), ''::bytea ORDER BY " + order.orderBy() + ")) FROM " + table;
+        String measured = "pg_catalog.count(*), " + String.join(", ", aggregates) + " FROM " + table;
+        List<String> aliases = new ArrayList<>(List.of("n"));
+        for (int a = 0; a < aggregates.size(); a++) {
+            aliases.add("a" + a);
+        }
         String also = where == null ? "" : " AND (" + where + ")";
-        return "SELECT CAST(r.i AS int4), s.* FROM unnest(CAST(CAST(? AS text[]) AS " + type + "[]), CAST(CAST(? AS text[]) AS "
-                + type + "[])) WITH ORDINALITY AS r(lower_bound, upper_bound, i) CROSS JOIN LATERAL (SELECT " + digest
-                + " WHERE " + key + " >= r.lower_bound AND " + key + " < r.upper_bound" + also + ") AS s(n, h) WHERE s.n > 0"
-                + " UNION ALL SELECT 0, " + digest + " WHERE " + key + " < CAST(? AS " + type + ")" + also + " HAVING pg_catalog.count(*) > 0"
-                + " UNION ALL SELECT CAST(? AS int4), " + digest + " WHERE " + key + " >= CAST(? AS " + type + ")" + also
-                + " HAVING pg_catalog.count(*) > 0";
+        return "SELECT r.i, s.* FROM unnest(CAST(CAST(? AS text[]) AS " + type + "[]), CAST(CAST(? AS text[]) AS " + type
+                + "[]), CAST(? AS int4[])) AS r(lower_bound, upper_bound, i) CROSS JOIN LATERAL (SELECT " + measured
+                + " WHERE " + key + " >= r.lower_bound AND " + key + " < r.upper_bound" + also + ") AS s("
+                + String.join(", ", aliases) + ") WHERE s.n > 0"
+                + " UNION ALL SELECT 0, " + measured + " WHERE CAST(? AS bool) AND " + key + " < CAST(? AS " + type + ")" + also
+                + " HAVING pg_catalog.count(*) > 0"
+                + " UNION ALL SELECT CAST(? AS int4), " + measured + " WHERE CAST(? AS bool) AND " + key + " >= CAST(? AS " + type
+                + ")" + also + " HAVING pg_catalog.count(*) > 0";
+    }
+
+    /** Every range of a table cut by {@code bounds}: {@code 0 … bounds}. */
+    public static int[] all(String[][] bounds) {
+        int[] ranges = new int[bounds[0].length + 1];
+        for (int i = 0; i < ranges.length; i++) {
+            ranges[i] = i;
+        }
+        return ranges;
     }
 
     /**
-     * Each range's count and digest of {@code columns} (SQL expressions) over the rows of {@code table}
-     * that pass {@code where}: by range scans where {@link #rangeScans} allows, else by one grouped scan.
+     * Measures the {@code ranges} (ascending) of {@code table}'s rows that pass {@code where} into
+     * {@code into}: by range scans where {@link #rangeScans} allows, else by one grouped scan limited to
+     * those ranges. {@code columns} are the content's columns as SQL expressions (quoted names, or casts).
      */
-    public static Digests hash(Connection connection, List<String> columns, String table, KeyOrder order, String where,
-                               String[][] bounds, boolean indexed) throws SQLException {
+    public static void measure(Connection connection, Measure measure, List<String> columns, String table, KeyOrder order,
+                               String where, String[][] bounds, int[] ranges, boolean indexed, Digests into) throws SQLException {
+        for (int range : ranges) {
+            into.rows()[range] = 0;
+            if (measure != Measure.VERSIONS) {
+                into.hashes()[range] = null;
+            }
+            if (measure != Measure.CONTENT) {
+                into.versions()[range] = null;
+            }
+        }
+        if (ranges.length == 0) {
+            return;
+        }
+        List<String> aggregates = measure.aggregates(columns, order);
         if (rangeScans(order, indexed)) {
-            return hashByRangeScans(connection, rangeScanHashSql(columns, table, order, where), bounds);
+            measureByRangeScans(connection, rangeScanSql(aggregates, table, order, where), bounds, ranges, measure, into);
+            return;
         }
-        return hash(connection, hashSql(columns, table, order, where), bounds);
-    }
-
-    /** Runs {@link #rangeScanHashSql} with the bounds of a one-column key bound. */
-    public static Digests hashByRangeScans(Connection connection, String sql, String[][] bounds) throws SQLException {
-        String[] keys = bounds[0];
-        int n = keys.length;
-        try (PreparedStatement st = connection.prepareStatement(sql)) {
-            st.setArray(1, connection.createArrayOf("text", java.util.Arrays.copyOfRange(keys, 0, n - 1)));
-            st.setArray(2, connection.createArrayOf("text", java.util.Arrays.copyOfRange(keys, 1, n)));
-            st.setString(3, keys[0]);
-            st.setInt(4, n);
-            st.setString(5, keys[n - 1]);
-            return digests(st, n + 1);
+        String limited = where;
+        if (ranges.length < bounds[0].length + 1) {
+            boolean[] chosen = new boolean[bounds[0].length + 1];
+            for (int range : ranges) {
+                chosen[range] = true;
+            }
+            String condition = condition(order, bounds, runs(chosen, MAX_CONDITION_RUNS));
+            limited = where == null ? condition : "(" + where + ") AND " + condition;
         }
-    }
-
-    /** Runs {@link #hashSql} with the bounds bound; {@code bounds[k]} the k-th key column's. */
-    public static Digests hash(Connection connection, String sql, String[][] bounds) throws SQLException {
-        int ranges = bounds[0].length + 1;
-        try (PreparedStatement st = connection.prepareStatement(sql)) {
+        try (PreparedStatement st = connection.prepareStatement(groupedSql(aggregates, table, order, limited))) {
             for (int k = 0; k < bounds.length; k++) {
                 Array array = connection.createArrayOf("text", bounds[k]);
                 st.setArray(k + 1, array);
             }
-            return digests(st, ranges);
+            read(st, measure, into);
         }
     }
 
-    private static Digests digests(PreparedStatement st, int ranges) throws SQLException {
-        long[] rows = new long[ranges];
-        byte[][] hashes = new byte[ranges][];
+    /** Ranges chosen for a grouped scan are selected by at most this many runs (the gaps between read through). */
+    static final int MAX_CONDITION_RUNS = 10_000;
+
+    private static void measureByRangeScans(Connection connection, String sql, String[][] bounds, int[] ranges,
+                                            Measure measure, Digests into) throws SQLException {
+        String[] keys = bounds[0];
+        int last = keys.length;
+        List<String> lower = new ArrayList<>();
+        List<String> upper = new ArrayList<>();
+        List<Integer> numbers = new ArrayList<>();
+        boolean first = false;
+        boolean open = false;
+        for (int range : ranges) {
+            if (range == 0) {
+                first = true;
+            } else if (range == last) {
+                open = true;
+            } else {
+                lower.add(keys[range - 1]);
+                upper.add(keys[range]);
+                numbers.add(range);
+            }
+        }
+        try (PreparedStatement st = connection.prepareStatement(sql)) {
+            st.setArray(1, connection.createArrayOf("text", lower.toArray()));
+            st.setArray(2, connection.createArrayOf("text", upper.toArray()));
+            st.setArray(3, connection.createArrayOf("int4", numbers.toArray()));
+            st.setBoolean(4, first);
+            st.setString(5, keys[0]);
+            st.setInt(6, last);
+            st.setBoolean(7, open);
+            st.setString(8, keys[last - 1]);
+            read(st, measure, into);
+        }
+    }
+
+    private static void read(PreparedStatement st, Measure measure, Digests into) throws SQLException {
         st.setFetchSize(10_000);
         try (ResultSet rs = st.executeQuery()) {
             while (rs.next()) {
                 int range = rs.getInt(1);
-                rows[range] = rs.getLong(2);
-                hashes[range] = rs.getString(3).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                into.rows()[range] = rs.getLong(2);
+                int column = 3;
+                if (measure != Measure.VERSIONS) {
+                    into.hashes()[range] = ascii(rs.getString(column++));
+                }
+                if (measure != Measure.CONTENT) {
+                    into.versions()[range] = ascii(rs.getString(column));
+                }
             }
         }
-        return new Digests(rows, hashes);
+    }
+
+    private static byte[] ascii(String hex) {
+        return hex.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     /**

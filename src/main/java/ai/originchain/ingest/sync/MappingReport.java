@@ -20,6 +20,7 @@ public final class MappingReport {
     private final AtomicLong rowsDeleted = new AtomicLong();
     private volatile long rangesCompared;
     private volatile long rangesDiffering;
+    private volatile long targetRangesHashed;
     private final AtomicLong rowsMerged = new AtomicLong();
     private final AtomicLong bytesMerged = new AtomicLong();
     private volatile String cursorFrom;
@@ -86,6 +87,10 @@ public final class MappingReport {
         rangesDiffering = differing;
     }
 
+    /** Of the compared ranges, how many the target hashed this time (the others' digests were kept and still held). */
+    public void targetRangesHashed(long hashed) { targetRangesHashed = hashed; }
+
+    public long targetRangesHashed() { return targetRangesHashed; }
     public long rangesCompared() { return rangesCompared; }
     public long rangesDiffering() { return rangesDiffering; }
 
@@ -143,6 +148,7 @@ public final class MappingReport {
         }
         json.put("ranges_compared", rangesCompared);
         json.put("ranges_differing", rangesDiffering);
+        json.put("target_ranges_hashed", targetRangesHashed);
         json.put("rows_merged", rowsMerged.get());
         json.put("bytes_merged", bytesMerged.get());
         json.put("schema_created", schemaCreated);

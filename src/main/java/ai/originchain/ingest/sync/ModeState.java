@@ -11,6 +11,7 @@ public final class ModeState {
     private volatile String cursorCondition;
     private volatile String targetScope;
     private volatile String rangeCondition;
+    private volatile ai.originchain.ingest.store.KeptRanges keptRanges;
     private volatile DeletedKeys deletedKeys;
     private volatile boolean fullRead = true;
     private volatile String cursorType;
@@ -33,6 +34,10 @@ public final class ModeState {
      */
     public String rangeCondition() { return rangeCondition; }
     public void rangeCondition(String sql) { this.rangeCondition = sql; }
+
+    /** The target's range digests the comparison measured, for the step that keeps them after the writes; or null. */
+    public ai.originchain.ingest.store.KeptRanges keptRanges() { return keptRanges; }
+    public void keptRanges(ai.originchain.ingest.store.KeptRanges kept) { this.keptRanges = kept; }
 
     /** {@link #sourceWhere()} limited to the differing ranges: the condition of the source read. */
     public String readWhere() {

@@ -45,6 +45,7 @@ public record SyncReport(
             @Schema(minimum = "0") Long rowsPerSecond,
             @Schema(minimum = "0", description = "Re-sync: key ranges compared by count and hash (the probe's 32 when it found changes nearly everywhere)") Long rangesCompared,
             @Schema(minimum = "0", description = "Re-sync: key ranges whose count or hash differed; only they were read and merged") Long rangesDiffering,
+            @Schema(minimum = "0", description = "Re-sync: of the compared ranges, those whose content the target hashed; the others' digests were kept from an earlier re-sync and their rows have not moved since") Long targetRangesHashed,
             @Schema(minimum = "0", description = "Re-sync: source rows the merge read and compared with the target's") Long rowsMerged,
             @Schema(minimum = "0", description = "Re-sync: bytes of COPY text of those rows") Long bytesMerged,
             @Schema(types = {"integer", "null"}, description = "While it runs: the source's estimate of the table's rows") Long estimatedRows,

@@ -90,8 +90,8 @@ public class PostgresEngine implements SourceEngine {
 
             @Override
             public KeyRanges.Digests hashRanges(SourceTable table, List<String> row, KeyOrder order, String where,
-                                                String[][] bounds, boolean few) throws SQLException {
-                return SourceRanges.hash(snapshot, table, row, order, where, bounds, few);
+                                                String[][] bounds, int[] ranges, int connections) throws SQLException {
+                return SourceRanges.hash(snapshot, table, row, order, where, bounds, ranges, connections);
             }
 
             @Override
