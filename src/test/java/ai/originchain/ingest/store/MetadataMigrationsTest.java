@@ -72,7 +72,7 @@ class MetadataMigrationsTest extends ConnectorTest {
         // Baselined below V1, so every migration ran (V1 creating only what was missing).
         assertThat(TestDatabases.query(store, "SELECT version, type FROM originchain.flyway_schema_history ORDER BY installed_rank"))
                 .containsExactly(java.util.List.of("0", "BASELINE"), java.util.List.of("1", "SQL"), java.util.List.of("2", "SQL"),
-                        java.util.List.of("3", "SQL"), java.util.List.of("4", "SQL"));
+                        java.util.List.of("3", "SQL"), java.util.List.of("4", "SQL"), java.util.List.of("5", "SQL"));
         // A second start finds nothing to do.
         assertThat(flyway(store).migrate().migrationsExecuted).isZero();
     }
@@ -84,10 +84,10 @@ class MetadataMigrationsTest extends ConnectorTest {
 
     private static void assertCurrentSchema(DataSource store) {
         assertThat(TestDatabases.single(store, "SELECT max(version::int) FROM originchain.flyway_schema_history WHERE success"))
-                .isEqualTo("4");
+                .isEqualTo("5");
         assertThat(TestDatabases.single(store,
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'originchain' "
-                        + "AND table_name IN ('sync_cursors', 'streams', 'stream_positions')")).isEqualTo("3");
+                        + "AND table_name IN ('sync_cursors', 'streams', 'stream_positions', 'range_digests')")).isEqualTo("4");
         assertThat(TestDatabases.single(store,
                 "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'originchain' AND table_name = 'sync_runs' "
                         + "AND column_name IN ('updated_at', 'cancel_requested')")).isEqualTo("2");
