@@ -122,7 +122,7 @@ public class RangeDigestCache {
                     digests.versions()[i] = ascii(versions[i]);
                     digests.hashes()[i] = ascii(contents[i]);
                 }
-                return new KeptRanges(signature, generation, bounds, digests, null);
+                return new KeptRanges(signature, generation, bounds, digests, null, false);
             }
         }
     }
@@ -142,7 +142,11 @@ public class RangeDigestCache {
         try (Connection connection = target.getConnection()) {
             connection.setAutoCommit(false);
             KeptRanges recut = recut(connection, job, kept);
-            save(connection, plan, recut);
+            if (recut == kept && !kept.entriesChanged()) {
+                nextGeneration(connection, plan, kept);
+            } else {
+                save(connection, plan, recut);
+            }
             connection.commit();
         } catch (SQLException | RuntimeException e) {
             log.warn("sync {} {}: keeping the target's range digests failed, the next re-sync hashes them again: {}",
@@ -197,7 +201,7 @@ public class RangeDigestCache {
             recut.versions()[i] = entries.get(i)[0];
             recut.hashes()[i] = entries.get(i)[1];
         }
-        return new KeptRanges(kept.signature(), kept.generation(), cut, recut, null);
+        return new KeptRanges(kept.signature(), kept.generation(), cut, recut, null, true);
     }
 
     private static String[] column(String[][] bounds, int index) {
@@ -237,6 +241,17 @@ public class RangeDigestCache {
             st.setArray(6, array(connection, "int8", rows));
             st.setArray(7, array(connection, "text", versions));
             st.setArray(8, array(connection, "text", contents));
+            st.executeUpdate();
+        }
+    }
+
+    /** Nothing but the generation moved on: the arrays (stored out of line) are left as they are. */
+    private static void nextGeneration(Connection connection, TargetPlan plan, KeptRanges kept) throws SQLException {
+        try (PreparedStatement st = connection.prepareStatement(
+                "UPDATE originchain.range_digests SET generation = ?, updated_at = now() WHERE tenant = ? AND table_name = ?")) {
+            st.setLong(1, kept.generation() + 1);
+            st.setString(2, plan.tenant());
+            st.setString(3, plan.table());
             st.executeUpdate();
         }
     }

@@ -103,15 +103,21 @@ public class RangeHashes {
                 }
                 KeyRanges.Digests atSource;
                 KeyRanges.Digests atTarget;
+                long hashing = System.nanoTime();
                 CompletableFuture<KeyRanges.Digests> sourceSide = atSource(job, order, source, bounds,
                         job.modes().sourceWhere(), KeyRanges.all(bounds), hashConnections);
+                long targetMs;
                 try {
                     atTarget = atTarget(job, order, connection, table, bounds, kept);
+                    targetMs = (System.nanoTime() - hashing) / 1_000_000;
                 } finally {
                     atSource = join(sourceSide);
                 }
+                log.info("sync {} {}: {} ranges hashed, the target's in {} ms ({} ranges' content, the others' kept), "
+                                + "both sides' in {} ms", job.run().id(), job, bounds[0].length + 1, targetMs,
+                        job.report().targetRangesHashed(), (System.nanoTime() - hashing) / 1_000_000);
                 job.modes().keptRanges(new KeptRanges(signature, kept == null ? 0 : kept.generation(), bounds, atTarget,
-                        atSource.rows()));
+                        atSource.rows(), kept == null || changedEntries(kept, atTarget)));
                 return condition(job, order, bounds, atSource, atTarget);
             } finally {
                 if (!connection.isClosed()) {
@@ -152,6 +158,15 @@ public class RangeHashes {
                 stale.stream().mapToInt(Integer::intValue).toArray(), true, digests);
         job.report().targetRangesHashed(stale.size());
         return digests;
+    }
+
+    private static boolean changedEntries(KeptRanges kept, KeyRanges.Digests now) {
+        for (int i = 0; i < now.ranges(); i++) {
+            if (!kept.sameEntry(i, now)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
