@@ -7,13 +7,14 @@ CREATE TABLE IF NOT EXISTS range_digests (
     table_name   text NOT NULL,
     -- md5 of the table's oid, columns, key and scope: any change of them and the row is ignored
     signature    text NOT NULL,
-    -- +1 per re-sync; the ranges i with i % 16 = generation % 16 are hashed again whatever they hold
+    -- +1 per re-sync; the ranges i with i % 32 = generation % 32 are hashed again whatever they hold
     generation   bigint NOT NULL,
     bounds       text[] NOT NULL,
-    -- per range: rows, md5 of the row versions (ctid, xmin) and md5 of the content; rows -1 = unknown
+    -- per range: its rows (-1: unknown), then in range order 8 bytes of md5 of its row versions (ctid, xmin)
+    -- and the 16 bytes of md5 of its content (zeros where unknown or empty)
     range_rows   bigint[] NOT NULL,
-    versions     text[] NOT NULL,
-    contents     text[] NOT NULL,
+    versions     bytea NOT NULL,
+    contents     bytea NOT NULL,
     updated_at   timestamptz NOT NULL,
     PRIMARY KEY (tenant, table_name)
 );

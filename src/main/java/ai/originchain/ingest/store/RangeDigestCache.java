@@ -43,13 +43,14 @@ public class RangeDigestCache {
 
     private static final Logger log = LoggerFactory.getLogger(RangeDigestCache.class);
     /** Every re-sync hashes again the ranges {@code i} with {@code i % ROTATION == generation % ROTATION}. */
-    static final int ROTATION = 16;
+    static final int ROTATION = 32;
     /** A range grown beyond this many times {@code range-rows} is cut again where its keys now are. */
     static final int RECUT_FACTOR = 2;
 
     private static final String LOAD = """
-            SELECT signature, generation, bounds, range_rows, versions, contents FROM originchain.range_digests
-             WHERE tenant = ? AND table_name = ?""";
+            SELECT signature, generation, bounds, range_rows, pg_catalog.encode(versions, 'base64'),
+                   pg_catalog.encode(contents, 'base64') FROM originchain.range_digests
+             WHERE tenant = ? AND table_name = ? AND signature = ?""";
     private static final String SAVE = """
             INSERT INTO originchain.range_digests
                    (tenant, table_name, signature, generation, bounds, range_rows, versions, contents, updated_at)
@@ -96,18 +97,20 @@ public class RangeDigestCache {
         try (PreparedStatement st = connection.prepareStatement(LOAD)) {
             st.setString(1, plan.tenant());
             st.setString(2, plan.table());
+            st.setString(3, signature);
             try (ResultSet rs = st.executeQuery()) {
-                if (!rs.next() || !signature.equals(rs.getString(1))) {
+                if (!rs.next()) {
                     return null;
                 }
                 long generation = rs.getLong(2);
                 String[] flat = (String[]) rs.getArray(3).getArray();
                 Long[] rows = (Long[]) rs.getArray(4).getArray();
-                String[] versions = (String[]) rs.getArray(5).getArray();
-                String[] contents = (String[]) rs.getArray(6).getArray();
+                java.util.Base64.Decoder base64 = java.util.Base64.getMimeDecoder();
+                byte[] versions = base64.decode(rs.getString(5));
+                byte[] contents = base64.decode(rs.getString(6));
                 int ranges = flat.length / keyColumns + 1;
-                if (flat.length == 0 || flat.length % keyColumns != 0 || rows.length != ranges || versions.length != ranges
-                        || contents.length != ranges) {
+                if (flat.length == 0 || flat.length % keyColumns != 0 || rows.length != ranges
+                        || versions.length != ranges * KeyRanges.VERSIONS_BYTES || contents.length != ranges * KeyRanges.CONTENT_BYTES) {
                     return null;
                 }
                 String[][] bounds = new String[keyColumns][ranges - 1];
@@ -119,8 +122,12 @@ public class RangeDigestCache {
                 KeyRanges.Digests digests = KeyRanges.Digests.of(ranges, true);
                 for (int i = 0; i < ranges; i++) {
                     digests.rows()[i] = rows[i] == null ? -1 : rows[i];
-                    digests.versions()[i] = ascii(versions[i]);
-                    digests.hashes()[i] = ascii(contents[i]);
+                    if (digests.rows()[i] > 0) {
+                        digests.versions()[i] = java.util.Arrays.copyOfRange(versions, i * KeyRanges.VERSIONS_BYTES,
+                                (i + 1) * KeyRanges.VERSIONS_BYTES);
+                        digests.hashes()[i] = java.util.Arrays.copyOfRange(contents, i * KeyRanges.CONTENT_BYTES,
+                                (i + 1) * KeyRanges.CONTENT_BYTES);
+                    }
                 }
                 return new KeptRanges(signature, generation, bounds, digests, null, false);
             }
@@ -224,13 +231,16 @@ public class RangeDigestCache {
         KeyRanges.Digests digests = kept.target();
         int ranges = digests.ranges();
         Long[] rows = new Long[ranges];
-        String[] versions = new String[ranges];
-        String[] contents = new String[ranges];
+        byte[] versions = new byte[ranges * KeyRanges.VERSIONS_BYTES];
+        byte[] contents = new byte[ranges * KeyRanges.CONTENT_BYTES];
         for (int i = 0; i < ranges; i++) {
-            boolean known = digests.rows()[i] >= 0;
+            boolean known = digests.rows()[i] >= 0 && (digests.rows()[i] == 0
+                    || digests.versions()[i] != null && digests.hashes()[i] != null);
             rows[i] = known ? digests.rows()[i] : -1;
-            versions[i] = known ? text(digests.versions()[i]) : null;
-            contents[i] = known ? text(digests.hashes()[i]) : null;
+            if (known && digests.rows()[i] > 0) {
+                System.arraycopy(digests.versions()[i], 0, versions, i * KeyRanges.VERSIONS_BYTES, KeyRanges.VERSIONS_BYTES);
+                System.arraycopy(digests.hashes()[i], 0, contents, i * KeyRanges.CONTENT_BYTES, KeyRanges.CONTENT_BYTES);
+            }
         }
         try (PreparedStatement st = connection.prepareStatement(SAVE)) {
             st.setString(1, plan.tenant());
@@ -239,8 +249,8 @@ public class RangeDigestCache {
             st.setLong(4, kept.generation() + 1);
             st.setArray(5, array(connection, "text", flat));
             st.setArray(6, array(connection, "int8", rows));
-            st.setArray(7, array(connection, "text", versions));
-            st.setArray(8, array(connection, "text", contents));
+            st.setBytes(7, versions);
+            st.setBytes(8, contents);
             st.executeUpdate();
         }
     }
@@ -258,14 +268,6 @@ public class RangeDigestCache {
 
     private static Array array(Connection connection, String type, Object[] values) throws SQLException {
         return connection.createArrayOf(type, values);
-    }
-
-    private static byte[] ascii(String text) {
-        return text == null ? null : text.getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static String text(byte[] ascii) {
-        return ascii == null ? null : new String(ascii, StandardCharsets.US_ASCII);
     }
 
     private static String md5(String text) {

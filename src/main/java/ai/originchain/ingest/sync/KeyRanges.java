@@ -19,8 +19,8 @@ import ai.originchain.ingest.sync.KeyOrder.Kind;
  * that differ. The bounds are keys (as text), in {@link KeyOrder}: range 0 holds the keys below the
  * first bound, range {@code i} those from bound {@code i} (0-based {@code i-1}) to below the next, the
  * last range every key from the last bound up. Each side computes
- * {@code md5(string_agg(record_send(ROW(columns)), '' ORDER BY key))} per range (128 bits, 32 hex
- * characters on the wire): the binary form of the rows, independent of the session's text settings,
+ * {@code md5(string_agg(record_send(ROW(columns)), '' ORDER BY key))} per range (128 bits; all ranges
+ * of a query packed into one row, 16 bytes a range in base64): the binary form of the rows, independent of the session's text settings,
  * exact to a numeric's scale. Equal data may
  * still hash differently (a type whose OID differs between the servers): that range is then merged
  * like any changed one, never skipped.
@@ -125,8 +125,25 @@ public final class KeyRanges {
      * against an array of rows.
      */
     static String groupedSql(List<String> aggregates, String table, KeyOrder order, String where) {
-        return "SELECT " + bucket(order) + ", pg_catalog.count(*), " + String.join(", ", aggregates) + " FROM " + table
-                + (where == null ? "" : " WHERE " + where) + " GROUP BY 1";
+        return packed("SELECT " + bucket(order) + ", pg_catalog.count(*), " + String.join(", ", aggregates) + " FROM " + table
+                + (where == null ? "" : " WHERE " + where) + " GROUP BY 1", aggregates.size());
+    }
+
+    /**
+     * The per-range rows {@code (range, count, hex digest…)} of {@code perRange} packed into one row, so
+     * a range costs its bytes, not a protocol row's: the ranges and the counts comma-separated, each
+     * digest column's bytes in range order as one base64 text (16 bytes a content digest, 8 a versions one).
+     */
+    private static String packed(String perRange, int digests) {
+        StringBuilder sql = new StringBuilder("SELECT pg_catalog.string_agg(CAST(u.i AS text), ',' ORDER BY u.i), "
+                + "pg_catalog.string_agg(CAST(u.n AS text), ',' ORDER BY u.i)");
+        List<String> aliases = new ArrayList<>(List.of("i", "n"));
+        for (int a = 0; a < digests; a++) {
+            sql.append(", pg_catalog.encode(pg_catalog.string_agg(pg_catalog.decode(u.a").append(a)
+                    .append(", 'hex'), ''::bytea ORDER BY u.i), 'base64')");
+            aliases.add("a" + a);
+        }
+        return sql + " FROM (" + perRange + ") AS u(" + String.join(", ", aliases) + ")";
     }
 
     private static String bucket(KeyOrder order) {
@@ -199,14 +216,14 @@ public final class KeyRanges {
             aliases.add("a" + a);
         }
         String also = where == null ? "" : " AND (" + where + ")";
-        return "SELECT r.i, s.* FROM unnest(CAST(CAST(? AS text[]) AS " + type + "[]), CAST(CAST(? AS text[]) AS " + type
+        return packed("SELECT r.i, s.* FROM unnest(CAST(CAST(? AS text[]) AS " + type + "[]), CAST(CAST(? AS text[]) AS " + type
                 + "[]), CAST(? AS int4[])) AS r(lower_bound, upper_bound, i) CROSS JOIN LATERAL (SELECT " + measured
                 + " WHERE " + key + " >= r.lower_bound AND " + key + " < r.upper_bound" + also + ") AS s("
                 + String.join(", ", aliases) + ") WHERE s.n > 0"
                 + " UNION ALL SELECT 0, " + measured + " WHERE CAST(? AS bool) AND " + key + " < CAST(? AS " + type + ")" + also
                 + " HAVING pg_catalog.count(*) > 0"
                 + " UNION ALL SELECT CAST(? AS int4), " + measured + " WHERE CAST(? AS bool) AND " + key + " >= CAST(? AS " + type
-                + ")" + also + " HAVING pg_catalog.count(*) > 0";
+                + ")" + also + " HAVING pg_catalog.count(*) > 0", aggregates.size());
     }
 
     /** Every range of a table cut by {@code bounds}: {@code 0 … bounds}. */
@@ -297,25 +314,32 @@ public final class KeyRanges {
     }
 
     private static void read(PreparedStatement st, Measure measure, Digests into) throws SQLException {
-        st.setFetchSize(10_000);
         try (ResultSet rs = st.executeQuery()) {
-            while (rs.next()) {
-                int range = rs.getInt(1);
-                into.rows()[range] = rs.getLong(2);
-                int column = 3;
-                if (measure != Measure.VERSIONS) {
-                    into.hashes()[range] = ascii(rs.getString(column++));
+            if (!rs.next() || rs.getString(1) == null) {
+                return; // no range has rows
+            }
+            String[] ranges = rs.getString(1).split(",");
+            String[] counts = rs.getString(2).split(",");
+            java.util.Base64.Decoder base64 = java.util.Base64.getMimeDecoder();
+            byte[] contents = measure != Measure.VERSIONS ? base64.decode(rs.getString(3)) : null;
+            byte[] versions = measure == Measure.VERSIONS ? base64.decode(rs.getString(3))
+                    : measure == Measure.BOTH ? base64.decode(rs.getString(4)) : null;
+            for (int r = 0; r < ranges.length; r++) {
+                int range = Integer.parseInt(ranges[r]);
+                into.rows()[range] = Long.parseLong(counts[r]);
+                if (contents != null) {
+                    into.hashes()[range] = java.util.Arrays.copyOfRange(contents, r * CONTENT_BYTES, (r + 1) * CONTENT_BYTES);
                 }
-                if (measure != Measure.CONTENT) {
-                    into.versions()[range] = ascii(rs.getString(column));
+                if (versions != null) {
+                    into.versions()[range] = java.util.Arrays.copyOfRange(versions, r * VERSIONS_BYTES, (r + 1) * VERSIONS_BYTES);
                 }
             }
         }
     }
 
-    private static byte[] ascii(String hex) {
-        return hex.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    }
+    /** Bytes of a range's content digest (md5) and of its versions digest (half an md5). */
+    public static final int CONTENT_BYTES = 16;
+    public static final int VERSIONS_BYTES = 8;
 
     /**
      * Adjacent differing ranges joined into runs {@code [first, last]}; when more than {@code maxRuns},

@@ -59,8 +59,8 @@ class KeptRangeDigestsTest extends ConnectorTest {
         Response warm = sync("kd_warm");
         assertThat(field(warm, "ranges_compared")).isEqualTo(ranges);
         assertThat(field(warm, "ranges_differing")).as(warm.body()).isZero();
-        // Only the ranges due for their periodic check (one in 16).
-        assertThat(field(warm, "target_ranges_hashed")).as(warm.body()).isPositive().isLessThanOrEqualTo(ranges / 16 + 1);
+        // Only the ranges due for their periodic check (one in 32).
+        assertThat(field(warm, "target_ranges_hashed")).as(warm.body()).isPositive().isLessThanOrEqualTo(ranges / 32 + 1);
 
         // A change at the source: found although the target's side of its range was kept.
         TestDatabases.execute(dbs.source(), "UPDATE public.kd_warm SET payload = 'changed' WHERE id = 1500");
