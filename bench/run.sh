@@ -2,7 +2,7 @@
 # The ingest benchmark: our service against hand-made COPY pipes (raw, and staging + upsert) and
 # pgcopydb, side by side on the same servers, in one run.
 #
-#   bench/run.sh [--rows N] [--scale S | --no-pgbench] [--runs R] [--heap SIZE] [--profile]
+#   bench/run.sh [--rows N] [--scale S | --no-pgbench] [--runs R] [--heap SIZE] [--warm-up N] [--profile]
 #                [--source-url URL --target-url URL] [--no-psql] [--no-pgcopydb] [--writers W] [--batch-rows B]
 #
 #   --rows N        rows of public.orders (default 1000000; 10000000: ~16 GB of disk, about an hour)
@@ -10,6 +10,8 @@
 #                   alone: N/100000, between 1 and 10); --scale 0 or --no-pgbench: orders only
 #   --runs R        repeat the whole sequence R times (source regenerated, same rows); min–max shown (default 1)
 #   --heap SIZE     the service's -Xmx (default 256m)
+#   --warm-up N     before the timed phases, 4 untimed syncs of an N-row copy of the first table, so the
+#                   service's JVM has compiled its paths as a long-running one has (default 0: a fresh JVM)
 #   --profile       run the service with JFR and print its hot methods
 #   --source-url / --target-url   use these servers instead of starting two embedded PostgreSQL 17
 #                   (postgresql://user:pw@host:port/db; the source must take TLS and a password login;
@@ -24,7 +26,7 @@
 # Working files go to bench/work/. Everything started is stopped on exit, failure or Ctrl-C.
 set -euo pipefail
 
-case "${1:-}" in -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 cd "$(dirname "$0")/.."            # the repo root: the service reads ./application.yaml and ./routes
 WORK=bench/work

@@ -88,7 +88,7 @@ public final class IngestBenchmark {
 
     record Options(long rows, int scale, String sourceUrl, String targetUrl, boolean profile, boolean usePsql,
                    boolean usePgcopydb, int writers, int batchRows, Path serviceClasspath, int runs, String heap,
-                   String commandLine) {
+                   long warmUpRows, String commandLine) {
 
         static Options parse(String[] args) {
             long rows = 1_000_000;
@@ -103,6 +103,7 @@ public final class IngestBenchmark {
             int batchRows = 20_000;
             int runs = 1;
             String heap = "256m";
+            long warmUp = 0;
             Path cp = null;
             List<String> shown = new ArrayList<>();
             for (int i = 0; i < args.length; i++) {
@@ -120,12 +121,13 @@ public final class IngestBenchmark {
                     case "--batch-rows" -> batchRows = Integer.parseInt(args[++i]);
                     case "--runs" -> runs = Integer.parseInt(args[++i]);
                     case "--heap" -> heap = args[++i];
+                    case "--warm-up" -> warmUp = Long.parseLong(args[++i].replace("_", ""));
                     case "--service-classpath" -> cp = Path.of(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
                 if (!a.equals("--service-classpath")) {
                     shown.add(a);
-                    if (List.of("--rows", "--scale", "--writers", "--batch-rows", "--runs", "--heap").contains(a)) {
+                    if (List.of("--rows", "--scale", "--writers", "--batch-rows", "--runs", "--heap", "--warm-up").contains(a)) {
                         shown.add(args[i]);
                     } else if (a.equals("--source-url") || a.equals("--target-url")) {
                         shown.add("<url>");
@@ -146,7 +148,7 @@ public final class IngestBenchmark {
             int s = scale != null ? scale : rowsGiven ? (int) Math.min(10, Math.max(1, rows / 100_000)) : 10;
             String commandLine = "bench/run.sh" + (shown.isEmpty() ? "" : " " + String.join(" ", shown));
             return new Options(rows, s, source, target, profile, psql, pgcopydb, writers, batchRows, cp, runs, heap,
-                    commandLine);
+                    warmUp, commandLine);
         }
     }
 
@@ -335,6 +337,9 @@ public final class IngestBenchmark {
                 jfr, options.serviceClasspath(), options.heap()));
         say("service pid " + service.pid() + ": " + service.launch + (jfr != null ? " (with JFR, settings=profile)" : ""));
 
+        if (options.warmUpRows() > 0) {
+            warmUp(tables.get(0));
+        }
         for (BenchTable t : tables) {
             settle(null, t);
             rows.add(serviceRow(t, A, STAGING_EMPTY, "upsert"));
@@ -475,6 +480,38 @@ public final class IngestBenchmark {
                 peaks.bytesRead() / 1e6, mode.equals("mirror") ? ", " + sync.rowsDeleted() + " deleted" : ""));
         String note = mode.equals("mirror") ? String.format(Locale.ROOT, " (%,d deleted)", sync.rowsDeleted()) : "";
         return new Row(run, t.name(), phase, stagingRef, sync.rowsRead(), sync.rowsChanged(), sync.seconds(), peaks, note);
+    }
+
+    /**
+     * {@code --warm-up N}: before its timed phases the fresh service syncs, untimed, a copy of the first N
+     * rows of {@code t} the way the phases do (first sync, re-sync twice, 1% changed, mirror), so its JVM
+     * has compiled those paths, as a long-running service's has; then the copy is dropped at both sides.
+     */
+    private void warmUp(BenchTable t) throws Exception {
+        BenchTable copy = new BenchTable("warmup_" + t.name(), t.columnsDdl(), t.columns(), t.key(), null, t.changeSet());
+        try (Connection c = servers.sourceAdmin().connect(); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE IF EXISTS " + copy.sourceTable());
+            st.execute("CREATE TABLE " + copy.sourceTable() + " AS SELECT * FROM " + t.sourceTable() + " ORDER BY " + t.key()
+                    + " LIMIT " + options.warmUpRows());
+            st.execute("ALTER TABLE " + copy.sourceTable() + " ADD PRIMARY KEY (" + t.key() + ")");
+            servers.grantRead(c, copy.sourceTable());
+        }
+        long start = System.nanoTime();
+        service.sync(servers.sourceReader(), copy, "upsert");
+        service.sync(servers.sourceReader(), copy, "upsert");
+        service.sync(servers.sourceReader(), copy, "upsert");
+        try (Connection c = servers.sourceAdmin().connect(); Statement st = c.createStatement()) {
+            st.executeUpdate(copy.update(t.key() + " % 100 = 0"));
+        }
+        service.sync(servers.sourceReader(), copy, "mirror");
+        say(String.format(Locale.ROOT, "service warmed up (untimed): 4 syncs of a %,d-row copy of %s in %.1f s",
+                options.warmUpRows(), t.sourceTable(), (System.nanoTime() - start) / 1e9));
+        try (Connection c = servers.sourceAdmin().connect(); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE " + copy.sourceTable());
+        }
+        try (Connection c = servers.target().connect(); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE IF EXISTS " + ServiceProcess.TENANT + "." + copy.name());
+        }
     }
 
     /** Same rows and values at the source, in the staging pipe's tables and in the service's. */
@@ -683,7 +720,10 @@ public final class IngestBenchmark {
                 + (options.scale() > 0 ? "pgbench scale " + options.scale() + " ("
                 + String.format(Locale.ROOT, "%,d", 100_000L * options.scale()) + " accounts)" : "no pgbench_accounts (--scale 0)"));
         sizes.forEach(s -> md.add("  - " + s));
-        md.add("- service: " + service.launch + ", writers=" + options.writers() + ", batch-rows=" + options.batchRows());
+        md.add("- service: " + service.launch + ", writers=" + options.writers() + ", batch-rows=" + options.batchRows()
+                + (options.warmUpRows() > 0 ? String.format(Locale.ROOT, "; warmed up before the timed phases by 4 untimed syncs"
+                + " of a %,d-row copy of the first table (`--warm-up`: its JVM has compiled the paths, as a long-running"
+                + " service's has)", options.warmUpRows()) : "; a fresh JVM (no `--warm-up`): the first phases pay its JIT compilation"));
         md.add("- pipe client (raw and staging pipes): " + baseline.client());
         md.add("- pgcopydb: " + pgcopydbState());
         md.add("- columns: `× staging pipe` = seconds ÷ the staging pipe's seconds for the same work in the same run "
