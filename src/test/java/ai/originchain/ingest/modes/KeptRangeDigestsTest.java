@@ -92,6 +92,28 @@ class KeptRangeDigestsTest extends ConnectorTest {
     }
 
     @Test
+    void digestsKeptForAnotherShapeOfTheTableAreNotUsed() {
+        table("kd_shape", 3000);
+        sync("kd_shape");
+        sync("kd_shape");
+        TestDatabases.execute(dbs.source(), "ALTER TABLE public.kd_shape ADD COLUMN note text DEFAULT 'new'");
+
+        Response widened = sync("kd_shape");
+
+        assertThat(mapping0(widened).get("schema_changes").toString()).contains("note");
+        assertThat(field(widened, "target_ranges_hashed")).as(widened.body()).isEqualTo(field(widened, "ranges_compared"));
+        assertThat(field(widened, "rows_changed")).as(widened.body()).isEqualTo(3000);
+        assertSameRows("kd_shape");
+        // Every row was written again, so every range's versions moved: all hashed once more, all equal.
+        Response again = sync("kd_shape");
+        assertThat(field(again, "ranges_differing")).as(again.body()).isZero();
+        assertThat(field(again, "target_ranges_hashed")).as(again.body()).isEqualTo(field(again, "ranges_compared"));
+        Response third = sync("kd_shape");
+        assertThat(field(third, "ranges_differing")).as(third.body()).isZero();
+        assertThat(field(third, "target_ranges_hashed")).as(third.body()).isLessThan(field(third, "ranges_compared") / 8);
+    }
+
+    @Test
     void rowsAppendedBeyondTheLastRangeAreCutIntoRangesOfTheirOwn() {
         table("kd_append", 3000);
         sync("kd_append");
