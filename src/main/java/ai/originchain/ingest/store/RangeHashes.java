@@ -5,7 +5,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 import javax.sql.DataSource;
 
@@ -21,6 +20,7 @@ import ai.originchain.ingest.sync.KeyOrder;
 import ai.originchain.ingest.sync.KeyRanges;
 import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sync.SqlTasks;
 import ai.originchain.ingest.typemap.SourceType;
 
 /**
@@ -111,7 +111,7 @@ public class RangeHashes {
                     atTarget = atTarget(job, order, connection, table, bounds, kept);
                     targetMs = (System.nanoTime() - hashing) / 1_000_000;
                 } finally {
-                    atSource = join(sourceSide);
+                    atSource = SqlTasks.join(sourceSide);
                 }
                 log.info("sync {} {}: {} ranges hashed, the target's in {} ms ({} ranges' content, the others' kept), "
                                 + "both sides' in {} ms", job.run().id(), job, bounds[0].length + 1, targetMs,
@@ -194,7 +194,7 @@ public class RangeHashes {
             KeyRanges.measure(connection, KeyRanges.Measure.CONTENT, columns, table, order, job.modes().targetScope(), bounds,
                     probes, true, atTarget);
         } finally {
-            atSource = join(sourceSide);
+            atSource = SqlTasks.join(sourceSide);
         }
         int differing = 0;
         for (int range : probes) {
@@ -215,13 +215,8 @@ public class RangeHashes {
                                                                  String[][] bounds, String where, int[] ranges,
                                                                  int connections) {
         List<String> sourceRow = sourceRow(job);
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return source.hashRanges(job.sourceTable(), sourceRow, order, where, bounds, ranges, connections);
-            } catch (SQLException e) {
-                throw new CompletionException(e);
-            }
-        }, RangeHashes::startThread);
+        return SqlTasks.start("originchain-range-hash",
+                () -> source.hashRanges(job.sourceTable(), sourceRow, order, where, bounds, ranges, connections));
     }
 
     /**
@@ -285,25 +280,5 @@ public class RangeHashes {
         job.report().addRowsRead(skippedRows);
         job.report().addWritten(skippedRows, 0);
         return KeyRanges.condition(order, bounds, runs);
-    }
-
-    private static KeyRanges.Digests join(CompletableFuture<KeyRanges.Digests> future) throws SQLException {
-        try {
-            return future.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof SQLException sql) {
-                throw sql;
-            }
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw e;
-        }
-    }
-
-    private static void startThread(Runnable task) {
-        Thread thread = new Thread(task, "originchain-range-hash");
-        thread.setDaemon(true);
-        thread.start();
     }
 }

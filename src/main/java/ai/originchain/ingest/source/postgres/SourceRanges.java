@@ -7,12 +7,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 import ai.originchain.ingest.source.SourceTable;
 import ai.originchain.ingest.sync.KeyOrder;
 import ai.originchain.ingest.sync.KeyRanges;
 import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sync.SqlTasks;
 
 /**
  * The source side of the range comparison: the chosen ranges cut into contiguous slices, each hashed
@@ -35,19 +35,16 @@ final class SourceRanges {
         List<CompletableFuture<Void>> others = new ArrayList<>();
         for (int s = 1; s < slices; s++) {
             int[] slice = slice(ranges, s, slices);
-            others.add(CompletableFuture.runAsync(() -> {
-                try {
-                    hashSlice(snapshot, table, row, order, where, bounds, slice, into);
-                } catch (SQLException e) {
-                    throw new CompletionException(e);
-                }
-            }, SourceRanges::startThread));
+            others.add(SqlTasks.start("originchain-range-hash", () -> {
+                hashSlice(snapshot, table, row, order, where, bounds, slice, into);
+                return null;
+            }));
         }
         try {
             hashSlice(snapshot, table, row, order, where, bounds, slice(ranges, 0, slices), into);
         } finally {
             for (CompletableFuture<Void> other : others) {
-                join(other);
+                SqlTasks.join(other);
             }
         }
         return into;
@@ -71,25 +68,5 @@ final class SourceRanges {
         } finally {
             SourceSnapshot.closeQuietly(connection);
         }
-    }
-
-    private static void join(CompletableFuture<Void> future) throws SQLException {
-        try {
-            future.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof SQLException sql) {
-                throw sql;
-            }
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw e;
-        }
-    }
-
-    private static void startThread(Runnable task) {
-        Thread thread = new Thread(task, "originchain-range-hash");
-        thread.setDaemon(true);
-        thread.start();
     }
 }
