@@ -169,8 +169,9 @@ public class RangeDigestCache {
         String table = SqlNames.qualified(job.targetPlan().tenant(), job.targetPlan().table());
         int keys = bounds.length;
         List<String[]> newBounds = new ArrayList<>();
-        List<long[]> rows = new ArrayList<>();
-        List<byte[][]> entries = new ArrayList<>();
+        List<Long> rows = new ArrayList<>();
+        List<byte[]> versions = new ArrayList<>();
+        List<byte[]> contents = new ArrayList<>();
         for (int i = 0; i < ranges; i++) {
             long size = Math.max(digests.rows()[i], kept.sourceRows() == null ? 0 : kept.sourceRows()[i]);
             String[][] inside = size > (long) RECUT_FACTOR * rangeRows
@@ -181,16 +182,19 @@ public class RangeDigestCache {
                 newBounds.add(column(bounds, i - 1));
             }
             if (inside[0].length == 0) {
-                rows.add(new long[] {digests.rows()[i]});
-                entries.add(new byte[][] {digests.versions()[i], digests.hashes()[i]});
+                rows.add(digests.rows()[i]);
+                versions.add(digests.versions()[i]);
+                contents.add(digests.hashes()[i]);
                 continue;
             }
+            // The range becomes inside[0].length + 1 ranges, none of them known yet.
             for (int j = 0; j <= inside[0].length; j++) {
                 if (j > 0) {
                     newBounds.add(column(inside, j - 1));
                 }
-                rows.add(new long[] {-1});
-                entries.add(new byte[][] {null, null});
+                rows.add(-1L);
+                versions.add(null);
+                contents.add(null);
             }
         }
         if (rows.size() == ranges) {
@@ -204,9 +208,9 @@ public class RangeDigestCache {
         }
         KeyRanges.Digests recut = KeyRanges.Digests.of(rows.size(), true);
         for (int i = 0; i < rows.size(); i++) {
-            recut.rows()[i] = rows.get(i)[0];
-            recut.versions()[i] = entries.get(i)[0];
-            recut.hashes()[i] = entries.get(i)[1];
+            recut.rows()[i] = rows.get(i);
+            recut.versions()[i] = versions.get(i);
+            recut.hashes()[i] = contents.get(i);
         }
         return new KeptRanges(kept.signature(), kept.generation(), cut, recut, null, true);
     }
