@@ -35,8 +35,6 @@ import ai.originchain.ingest.typemap.SourceType;
 public class RangeHashes {
 
     private static final Logger log = LoggerFactory.getLogger(RangeHashes.class);
-    /** More runs than this are joined across their narrowest gaps, so the read's condition stays a few hundred KB at most. */
-    static final int MAX_RUNS = 10_000;
     /** Ranges the probe compares first. */
     static final int PROBES = 32;
 
@@ -134,7 +132,7 @@ public class RangeHashes {
      */
     private static KeyRanges.Digests atTarget(MappingJob job, KeyOrder order, Connection connection, String table,
                                               String[][] bounds, KeptRanges kept) throws SQLException {
-        List<String> columns = job.targetPlan().columns().stream().map(c -> SqlNames.quote(c.name())).toList();
+        List<String> columns = targetColumns(job);
         String scope = job.modes().targetScope();
         int ranges = bounds[0].length + 1;
         KeyRanges.Digests digests = KeyRanges.Digests.of(ranges, true);
@@ -190,8 +188,7 @@ public class RangeHashes {
         KeyRanges.Digests atTarget = KeyRanges.Digests.of(ranges, false);
         KeyRanges.Digests atSource;
         try {
-            List<String> columns = job.targetPlan().columns().stream().map(c -> SqlNames.quote(c.name())).toList();
-            KeyRanges.measure(connection, KeyRanges.Measure.CONTENT, columns, table, order, job.modes().targetScope(), bounds,
+            KeyRanges.measure(connection, KeyRanges.Measure.CONTENT, targetColumns(job), table, order, job.modes().targetScope(), bounds,
                     probes, true, atTarget);
         } finally {
             atSource = SqlTasks.join(sourceSide);
@@ -217,6 +214,11 @@ public class RangeHashes {
         List<String> sourceRow = sourceRow(job);
         return SqlTasks.start("originchain-range-hash",
                 () -> source.hashRanges(job.sourceTable(), sourceRow, order, where, bounds, ranges, connections));
+    }
+
+    /** The target's columns, quoted, in the mapping's order: what the target's content digest covers. */
+    private static List<String> targetColumns(MappingJob job) {
+        return job.targetPlan().columns().stream().map(c -> SqlNames.quote(c.name())).toList();
     }
 
     /**
@@ -264,7 +266,7 @@ public class RangeHashes {
         if (differing * 4L > ranges * 3L) {
             return null; // nearly everything differs: one merge of the whole table is cheaper than many runs
         }
-        List<int[]> runs = KeyRanges.runs(differs, MAX_RUNS);
+        List<int[]> runs = KeyRanges.runs(differs, KeyRanges.MAX_CONDITION_RUNS);
         // The rows of the ranges left out are read and written, unchanged; those inside a run the merge counts.
         long skippedRows = 0;
         int next = 0;

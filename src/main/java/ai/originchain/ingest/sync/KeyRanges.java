@@ -277,8 +277,12 @@ public final class KeyRanges {
         }
     }
 
-    /** Ranges chosen for a grouped scan are selected by at most this many runs (the gaps between read through). */
-    static final int MAX_CONDITION_RUNS = 10_000;
+    /**
+     * A condition selects at most this many runs of ranges (more are joined across their narrowest gaps,
+     * which are then read through), so it stays a few hundred KB: the merge's read, and a grouped scan
+     * of chosen ranges.
+     */
+    public static final int MAX_CONDITION_RUNS = 10_000;
 
     private static void measureByRangeScans(Connection connection, String sql, String[][] bounds, int[] ranges,
                                             Measure measure, Digests into) throws SQLException {
