@@ -56,6 +56,7 @@ class ServiceDocumentsTest extends ConnectorTest {
         assertThat(value(after, "originchain_sync_duration_seconds_count", "status=\"succeeded\"", "tenant=\"globex\"")).isPositive();
         assertThat(after).containsPattern("(?m)^originchain_sync_duration_seconds_bucket\\{.*le=\"\\+Inf\".*}");
         assertThat(after).containsPattern("(?m)^originchain_syncs_active(\\{[^}]*})? 0\\.0$");
+        assertThat(after).containsPattern("(?m)^originchain_range_digests_pending(\\{[^}]*})? \\d+\\.0$");
         // Camel's route metrics and the JVM's are in the same registry.
         assertThat(after).containsPattern("(?m)^camel_exchanges_total\\{.*routeId=\"run-sync\".*}");
         assertThat(after).containsPattern("(?m)^camel_route_policy_seconds_count\\{.*routeId=\"run-sync\".*}");

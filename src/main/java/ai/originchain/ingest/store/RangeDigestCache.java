@@ -68,8 +68,7 @@ public class RangeDigestCache {
     }
 
     /** What a kept entry's meaning depends on: the table itself (its oid), its columns and types, the key, the scope. */
-    public String signature(Connection connection, MappingJob job, KeyOrder order) throws SQLException {
-        TargetPlan plan = job.targetPlan();
+    public String signature(Connection connection, TargetPlan plan, KeyOrder order, String targetScope) throws SQLException {
         long oid;
         try (PreparedStatement st = connection.prepareStatement("""
                 SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -88,7 +87,7 @@ public class RangeDigestCache {
         for (int k = 0; k < order.names().size(); k++) {
             what.append(order.names().get(k)).append(' ').append(order.kind(k)).append(',');
         }
-        what.append('|').append(job.modes().targetScope());
+        what.append('|').append(targetScope);
         return md5(what.toString());
     }
 
@@ -257,6 +256,26 @@ public class RangeDigestCache {
             st.setBytes(8, contents);
             st.executeUpdate();
         }
+    }
+
+    /**
+     * Replaces the table's entry by digests just measured in full (every range known), keeping the
+     * generation moving so the periodic checks go on rotating.
+     */
+    void replace(Connection connection, TargetPlan plan, String signature, String[][] bounds, KeyRanges.Digests digests)
+            throws SQLException {
+        long generation = -1;
+        try (PreparedStatement st = connection.prepareStatement(
+                "SELECT generation FROM originchain.range_digests WHERE tenant = ? AND table_name = ?")) {
+            st.setString(1, plan.tenant());
+            st.setString(2, plan.table());
+            try (ResultSet rs = st.executeQuery()) {
+                if (rs.next()) {
+                    generation = rs.getLong(1);
+                }
+            }
+        }
+        save(connection, plan, new KeptRanges(signature, generation, bounds, digests, null, true));
     }
 
     /** Nothing but the generation moved on: the arrays (stored out of line) are left as they are. */

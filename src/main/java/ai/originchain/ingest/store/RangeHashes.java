@@ -40,12 +40,14 @@ public class RangeHashes {
 
     private final DataSource target;
     private final RangeDigestCache cache;
+    private final RangeDigestRefresh refresh;
     private final int rangeRows;
     private final int hashConnections;
 
-    public RangeHashes(DataSource target, RangeDigestCache cache, IngestProperties properties) {
+    public RangeHashes(DataSource target, RangeDigestCache cache, RangeDigestRefresh refresh, IngestProperties properties) {
         this.target = target;
         this.cache = cache;
+        this.refresh = refresh;
         this.rangeRows = properties.getSync().getRangeRows();
         this.hashConnections = Math.max(1, properties.getSync().getRangeHashConnections());
     }
@@ -82,6 +84,8 @@ public class RangeHashes {
     private String differingRanges(MappingJob job, KeyOrder order, SourceRead source) throws SQLException {
         TargetPlan plan = job.targetPlan();
         String table = SqlNames.qualified(plan.tenant(), plan.table());
+        // Before the snapshot below, so it sees the digests a refresh is about to keep.
+        refresh.awaitTable(plan, job.run());
         try (Connection connection = target.getConnection()) {
             connection.setAutoCommit(false);
             connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -90,7 +94,7 @@ public class RangeHashes {
                 try (Statement st = connection.createStatement()) {
                     st.execute("SET LOCAL jit = off");
                 }
-                String signature = cache.signature(connection, job, order);
+                String signature = cache.signature(connection, plan, order, job.modes().targetScope());
                 KeptRanges kept = cache.load(connection, plan, signature, order.names().size());
                 String[][] bounds = kept != null ? kept.bounds() : KeyRanges.bounds(connection, table, order, rangeRows);
                 if (bounds[0].length == 0) {

@@ -1,0 +1,213 @@
+package ai.originchain.ingest.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.stereotype.Component;
+
+import ai.originchain.ingest.IngestProperties;
+import ai.originchain.ingest.sync.KeyOrder;
+import ai.originchain.ingest.sync.KeyRanges;
+import ai.originchain.ingest.sync.MappingJob;
+import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sync.SyncRun;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
+
+/**
+ * The target's range digests computed in the background, after a sync that left none kept for a table
+ * (a first sync, whose load no comparison measured) or left most of them stale (a whole-table merge
+ * that wrote rows). The next re-sync then finds every range's digests kept and hashes only the source
+ * and the target's row versions, instead of the target's content in full on top.
+ * <p>
+ * One table at a time, on one target connection, in one snapshot per table: each range's rows,
+ * versions and content are measured in the same statement, so an entry describes what the range held
+ * then, and a later write to it moves its versions (see {@link RangeDigestCache}). Only an
+ * optimisation: a failure is logged, and the next re-sync hashes what it finds no entry for. A re-sync
+ * of a table whose digests are being computed waits for them ({@link #awaitTable}), which costs it less
+ * than hashing the target again on the cores the refresh uses.
+ */
+@Component("rangeDigestRefresh")
+public class RangeDigestRefresh {
+
+    private static final Logger log = LoggerFactory.getLogger(RangeDigestRefresh.class);
+
+    /** What one table's refresh needs (no source connection, no credential), and the run's log context. */
+    private record Refresh(String runId, TargetPlan plan, KeyOrder order, String targetScope, Map<String, String> logContext) {
+        String table() {
+            return plan.tenant() + "." + plan.table();
+        }
+    }
+
+    private final DataSource target;
+    private final RangeDigestCache cache;
+    private final int rangeRows;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "originchain-range-digests");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** Refreshes queued or running, by tenant.table; a table's latest one. */
+    private final Map<String, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicReference<Connection> running = new AtomicReference<>();
+    private volatile boolean stopped;
+
+    public RangeDigestRefresh(DataSource target, RangeDigestCache cache, IngestProperties properties, MeterRegistry registry) {
+        this.target = target;
+        this.cache = cache;
+        this.rangeRows = properties.getSync().getRangeRows();
+        Gauge.builder("originchain.range.digests.pending", queued, AtomicInteger::get)
+                .description("Tables whose target range digests are being computed in the background, or wait to be")
+                .register(registry);
+    }
+
+    /** The route's step once a sync has succeeded: queues the tables it left without (current) digests. */
+    public void schedule(SyncRun run) {
+        if (rangeRows <= 0 || stopped || run.sourceRead() == null || !run.sourceRead().hashesRanges()) {
+            return;
+        }
+        for (MappingJob job : run.jobs()) {
+            Refresh refresh = refreshFor(run, job);
+            if (refresh != null) {
+                submit(refresh);
+            }
+        }
+    }
+
+    private static Refresh refreshFor(SyncRun run, MappingJob job) {
+        TargetPlan plan = job.targetPlan();
+        if (plan == null || job.mapping().mode().incremental() || job.sourceTable() == null) {
+            return null;
+        }
+        boolean noneKept = job.modes().keptRanges() == null;
+        boolean mergedWhole = job.modes().rangeCondition() == null
+                && job.report().rowsChanged() + job.report().rowsDeleted() > 0;
+        if (!noneKept && !mergedWhole) {
+            return null;
+        }
+        // The order a re-sync merges in (a first sync's bulk load had none).
+        KeyOrder order = job.keyOrder() != null ? job.keyOrder()
+                : KeyOrder.of(job.sourceTable(), plan, run.sourceRead().ordersNumericKeys());
+        return order == null ? null : new Refresh(run.id(), plan, order, job.modes().targetScope(),
+                MDC.getCopyOfContextMap());
+    }
+
+    private void submit(Refresh refresh) {
+        queued.incrementAndGet();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        pending.put(refresh.table(), done);
+        try {
+            worker.execute(() -> {
+                try {
+                    // A later sync of the same table queued a newer refresh: this one has nothing to add.
+                    if (!stopped && pending.get(refresh.table()) == done) {
+                        if (refresh.logContext() != null) {
+                            MDC.setContextMap(refresh.logContext());
+                        }
+                        refresh(refresh);
+                    }
+                } finally {
+                    MDC.clear();
+                    queued.decrementAndGet();
+                    pending.remove(refresh.table(), done);
+                    done.complete(null);
+                }
+            });
+        } catch (RuntimeException rejected) {
+            queued.decrementAndGet();
+            pending.remove(refresh.table(), done);
+            done.complete(null);
+        }
+    }
+
+    private void refresh(Refresh refresh) {
+        TargetPlan plan = refresh.plan();
+        String table = SqlNames.qualified(plan.tenant(), plan.table());
+        long started = System.nanoTime();
+        try (Connection connection = target.getConnection()) {
+            connection.setAutoCommit(false);
+            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            String[][] bounds;
+            KeyRanges.Digests digests;
+            String signature;
+            running.set(connection);
+            try (Statement st = connection.createStatement()) {
+                st.execute("SET LOCAL jit = off");
+                signature = cache.signature(connection, plan, refresh.order(), refresh.targetScope());
+                bounds = KeyRanges.bounds(connection, table, refresh.order(), rangeRows);
+                if (bounds[0].length == 0 || stopped) {
+                    connection.rollback();
+                    return; // a target this small is merged whole: nothing to keep
+                }
+                List<String> columns = plan.columns().stream().map(c -> SqlNames.quote(c.name())).toList();
+                digests = KeyRanges.Digests.of(bounds[0].length + 1, true);
+                KeyRanges.measure(connection, KeyRanges.Measure.BOTH, columns, table, refresh.order(), refresh.targetScope(),
+                        bounds, KeyRanges.all(bounds), true, digests);
+            } finally {
+                running.set(null);
+            }
+            connection.commit();
+            cache.replace(connection, plan, signature, bounds, digests);
+            connection.commit();
+            log.info("sync {}: the target's digests of {} ranges of {} computed in the background in {} ms",
+                    refresh.runId(), bounds[0].length + 1, refresh.table(), (System.nanoTime() - started) / 1_000_000);
+        } catch (SQLException | RuntimeException e) {
+            log.warn("sync {}: computing the target's range digests of {} failed, the next re-sync hashes them: {}",
+                    refresh.runId(), refresh.table(), e instanceof SQLException sql ? TargetErrors.summary(sql) : e.toString());
+        }
+    }
+
+    /**
+     * Waits for the refresh of this table queued or running, if any, so a re-sync finds its digests;
+     * returns early when the sync is aborted (its {@code throwIfAborted} then ends it).
+     */
+    public void awaitTable(TargetPlan plan, SyncRun run) {
+        CompletableFuture<Void> refresh;
+        while ((refresh = pending.get(plan.tenant() + "." + plan.table())) != null && !refresh.isDone()) {
+            try {
+                refresh.get(200, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                run.throwIfAborted();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException e) {
+                return;
+            }
+        }
+    }
+
+    /** On shutdown: no new refresh, the running one's connection cut off; nothing waits for them. */
+    @PreDestroy
+    public void stop() {
+        stopped = true;
+        worker.shutdownNow();
+        Connection connection = running.get();
+        if (connection != null) {
+            try {
+                connection.abort(Runnable::run);
+            } catch (SQLException e) {
+                log.debug("cancelling the background range digests: {}", e.toString());
+            }
+        }
+    }
+}
