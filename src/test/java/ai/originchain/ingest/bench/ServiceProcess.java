@@ -122,6 +122,28 @@ final class ServiceProcess implements AutoCloseable {
         throw new IllegalStateException("the service did not become healthy in " + timeout + ":\n" + logTail());
     }
 
+    /**
+     * Waits until the service computes no target range digests in the background
+     * ({@code originchain_range_digests_pending} is 0); returns the seconds waited.
+     */
+    double awaitBackgroundDigests(Duration timeout) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        HttpRequest metrics = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/prometheus"))
+                .timeout(Duration.ofSeconds(5)).build();
+        while (System.nanoTime() < deadline) {
+            String body = http.send(metrics, HttpResponse.BodyHandlers.ofString()).body();
+            String pending = body.lines().filter(l -> l.startsWith("originchain_range_digests_pending"))
+                    .map(l -> l.substring(l.lastIndexOf(' ') + 1)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no originchain_range_digests_pending in the metrics"));
+            if (Double.parseDouble(pending) == 0) {
+                return (System.nanoTime() - start) / 1e9;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the background digests took longer than " + timeout + ":\n" + logTail());
+    }
+
     /** One sync of one table over HTTP; the wall time of the request is what is timed. */
     Sync sync(PgEndpoint source, BenchTable table) throws IOException, InterruptedException {
         return sync(source, table, "upsert");
