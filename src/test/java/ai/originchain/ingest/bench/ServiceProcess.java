@@ -101,6 +101,10 @@ final class ServiceProcess implements AutoCloseable {
         return process.pid();
     }
 
+    boolean isRunning() {
+        return process.isAlive();
+    }
+
     private void awaitHealthy(Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         HttpRequest health = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health"))
