@@ -43,7 +43,7 @@ import jakarta.annotation.PreDestroy;
  * then, and a later write to it moves its versions (see {@link RangeDigestCache}). Only an
  * optimisation: a failure is logged, and the next re-sync hashes what it finds no entry for. A re-sync
  * of a table whose digests are being computed waits for them ({@link #awaitTable}), which costs it less
- * than hashing the target again on the cores the refresh uses.
+ * than hashing the target again on the cores the refresh uses; one still queued is dropped instead.
  */
 @Component("rangeDigestRefresh")
 public class RangeDigestRefresh {
@@ -66,7 +66,7 @@ public class RangeDigestRefresh {
         return thread;
     });
     /** Refreshes queued or running, by tenant.table; a table's latest one. */
-    private final Map<String, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
+    private final Map<String, Task> pending = new ConcurrentHashMap<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicReference<Connection> running = new AtomicReference<>();
     private volatile boolean stopped;
@@ -86,9 +86,15 @@ public class RangeDigestRefresh {
             return;
         }
         for (MappingJob job : run.jobs()) {
-            Refresh refresh = refreshFor(run, job);
-            if (refresh != null) {
-                submit(refresh);
+            try {
+                Refresh refresh = refreshFor(run, job);
+                if (refresh != null) {
+                    submit(refresh);
+                }
+            } catch (RuntimeException e) {
+                // An optimisation only: the sync has succeeded, and stays so.
+                log.warn("sync {} {}: the target's range digests are not computed in the background: {}", run.id(), job,
+                        e.toString());
             }
         }
     }
@@ -112,14 +118,17 @@ public class RangeDigestRefresh {
     }
 
     private void submit(Refresh refresh) {
+        Task task = new Task(refresh);
         queued.incrementAndGet();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        pending.put(refresh.table(), done);
+        // A newer refresh of the table replaces one still queued.
+        Task before = pending.put(refresh.table(), task);
+        if (before != null) {
+            before.cancelIfQueued();
+        }
         try {
             worker.execute(() -> {
                 try {
-                    // A later sync of the same table queued a newer refresh: this one has nothing to add.
-                    if (!stopped && pending.get(refresh.table()) == done) {
+                    if (!stopped && task.start()) {
                         if (refresh.logContext() != null) {
                             MDC.setContextMap(refresh.logContext());
                         }
@@ -127,15 +136,40 @@ public class RangeDigestRefresh {
                     }
                 } finally {
                     MDC.clear();
-                    queued.decrementAndGet();
-                    pending.remove(refresh.table(), done);
-                    done.complete(null);
+                    finished(task);
                 }
             });
         } catch (RuntimeException rejected) {
-            queued.decrementAndGet();
-            pending.remove(refresh.table(), done);
-            done.complete(null);
+            finished(task);
+        }
+    }
+
+    private void finished(Task task) {
+        queued.decrementAndGet();
+        pending.remove(task.refresh.table(), task);
+        task.done.complete(null);
+    }
+
+    /** One table's refresh: queued, then running, unless cancelled while still queued. */
+    private static final class Task {
+        private static final int QUEUED = 0;
+        private static final int RUNNING = 1;
+        private static final int CANCELLED = 2;
+
+        final Refresh refresh;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        private final AtomicInteger state = new AtomicInteger(QUEUED);
+
+        Task(Refresh refresh) {
+            this.refresh = refresh;
+        }
+
+        boolean start() {
+            return state.compareAndSet(QUEUED, RUNNING);
+        }
+
+        boolean cancelIfQueued() {
+            return state.compareAndSet(QUEUED, CANCELLED);
         }
     }
 
@@ -177,14 +211,19 @@ public class RangeDigestRefresh {
     }
 
     /**
-     * Waits for the refresh of this table queued or running, if any, so a re-sync finds its digests;
-     * returns early when the sync is aborted (its {@code throwIfAborted} then ends it).
+     * Before a re-sync's range comparison: waits for the refresh of this table when one is running, so
+     * the re-sync finds its digests (it has done part of the work the re-sync would do); cancels it when
+     * it is still queued (behind other tables' refreshes), since the re-sync hashes and keeps the
+     * target's digests itself. Returns early when the sync is aborted.
      */
     public void awaitTable(TargetPlan plan, SyncRun run) {
-        CompletableFuture<Void> refresh;
-        while ((refresh = pending.get(plan.tenant() + "." + plan.table())) != null && !refresh.isDone()) {
+        Task task = pending.get(plan.tenant() + "." + plan.table());
+        if (task == null || task.cancelIfQueued()) {
+            return;
+        }
+        while (!task.done.isDone()) {
             try {
-                refresh.get(200, TimeUnit.MILLISECONDS);
+                task.done.get(200, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 run.throwIfAborted();
             } catch (InterruptedException e) {
