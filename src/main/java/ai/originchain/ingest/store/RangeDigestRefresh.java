@@ -53,8 +53,12 @@ public class RangeDigestRefresh {
     /** What one table's refresh needs (no source connection, no credential), and the run's log context. */
     private record Refresh(String runId, TargetPlan plan, KeyOrder order, String targetScope, Map<String, String> logContext) {
         String table() {
-            return plan.tenant() + "." + plan.table();
+            return tableName(plan);
         }
+    }
+
+    private static String tableName(TargetPlan plan) {
+        return plan.tenant() + "." + plan.table();
     }
 
     private final DataSource target;
@@ -192,7 +196,7 @@ public class RangeDigestRefresh {
                     connection.rollback();
                     return; // a target this small is merged whole: nothing to keep
                 }
-                List<String> columns = plan.columns().stream().map(c -> SqlNames.quote(c.name())).toList();
+                List<String> columns = RangeHashes.targetColumns(plan);
                 digests = KeyRanges.Digests.of(bounds[0].length + 1, true);
                 KeyRanges.measure(connection, KeyRanges.Measure.BOTH, columns, table, refresh.order(), refresh.targetScope(),
                         bounds, KeyRanges.all(bounds), true, digests);
@@ -217,7 +221,7 @@ public class RangeDigestRefresh {
      * target's digests itself. Returns early when the sync is aborted.
      */
     public void awaitTable(TargetPlan plan, SyncRun run) {
-        Task task = pending.get(plan.tenant() + "." + plan.table());
+        Task task = pending.get(tableName(plan));
         if (task == null || task.cancelIfQueued()) {
             return;
         }

@@ -136,7 +136,7 @@ public class RangeHashes {
      */
     private static KeyRanges.Digests atTarget(MappingJob job, KeyOrder order, Connection connection, String table,
                                               String[][] bounds, KeptRanges kept) throws SQLException {
-        List<String> columns = targetColumns(job);
+        List<String> columns = targetColumns(job.targetPlan());
         String scope = job.modes().targetScope();
         int ranges = bounds[0].length + 1;
         KeyRanges.Digests digests = KeyRanges.Digests.of(ranges, true);
@@ -192,7 +192,7 @@ public class RangeHashes {
         KeyRanges.Digests atTarget = KeyRanges.Digests.of(ranges, false);
         KeyRanges.Digests atSource;
         try {
-            KeyRanges.measure(connection, KeyRanges.Measure.CONTENT, targetColumns(job), table, order, job.modes().targetScope(), bounds,
+            KeyRanges.measure(connection, KeyRanges.Measure.CONTENT, targetColumns(job.targetPlan()), table, order, job.modes().targetScope(), bounds,
                     probes, true, atTarget);
         } finally {
             atSource = SqlTasks.join(sourceSide);
@@ -221,8 +221,8 @@ public class RangeHashes {
     }
 
     /** The target's columns, quoted, in the mapping's order: what the target's content digest covers. */
-    private static List<String> targetColumns(MappingJob job) {
-        return job.targetPlan().columns().stream().map(c -> SqlNames.quote(c.name())).toList();
+    static List<String> targetColumns(TargetPlan plan) {
+        return plan.columns().stream().map(c -> SqlNames.quote(c.name())).toList();
     }
 
     /**
