@@ -21,8 +21,13 @@ import ai.originchain.ingest.support.TestDatabases;
 class KeptRangeDigestsTest extends ConnectorTest {
 
     private Response sync(String table) {
+        return sync(table, Map.of());
+    }
+
+    private Response sync(String table, Map<String, Object> extra) {
         Map<String, Object> m = new LinkedHashMap<>(mapping("public." + table, table, List.of("id"), null));
         m.put("mode", "mirror");
+        m.putAll(extra);
         Response response = post("acme", ACME_TOKEN, Map.of("source", tlsSource("require"), "mappings", List.of(m)));
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         return response;
@@ -112,6 +117,35 @@ class KeptRangeDigestsTest extends ConnectorTest {
         Response again = sync("kd_shape");
         assertThat(field(again, "ranges_differing")).as(again.body()).isZero();
         assertThat(field(again, "target_ranges_hashed")).as(again.body()).isLessThan(field(again, "ranges_compared") / 8);
+    }
+
+    @Test
+    void aSoftDeleteMirrorsFirstResyncFindsTheBackgroundDigestsOfItsLiveRows() {
+        table("kd_soft", 3000);
+        Map<String, Object> soft = Map.of("delete_mode", "soft");
+        sync("kd_soft", soft);
+
+        Response first = sync("kd_soft", soft);
+        assertThat(field(first, "ranges_differing")).as(first.body()).isZero();
+        assertThat(field(first, "target_ranges_hashed")).as(first.body()).isLessThan(field(first, "ranges_compared") / 8);
+
+        TestDatabases.execute(dbs.source(), "DELETE FROM public.kd_soft WHERE id = 1234");
+        Response deleted = sync("kd_soft", soft);
+        assertThat(field(deleted, "ranges_differing")).as(deleted.body()).isEqualTo(1);
+        assertThat(field(deleted, "rows_deleted")).as(deleted.body()).isEqualTo(1);
+        assertThat(TestDatabases.single(target(), "SELECT count(*) FROM acme.kd_soft WHERE _oc_deleted_at IS NOT NULL"))
+                .isEqualTo("1");
+    }
+
+    @Test
+    void anUpsertMappingsFirstResyncFindsTheBackgroundDigestsToo() {
+        table("kd_upsert", 3000);
+        Map<String, Object> upsert = Map.of("mode", "upsert");
+        sync("kd_upsert", upsert);
+
+        Response first = sync("kd_upsert", upsert);
+        assertThat(field(first, "ranges_differing")).as(first.body()).isZero();
+        assertThat(field(first, "target_ranges_hashed")).as(first.body()).isLessThan(field(first, "ranges_compared") / 8);
     }
 
     @Test
