@@ -79,6 +79,7 @@ public class IngestProperties {
         public void setReadPartMinBytes(long readPartMinBytes) { this.readPartMinBytes = readPartMinBytes; }
         private int rangeRows = 64;
         private int rangeHashConnections = 2;
+        private int maxRanges = 200_000;
         public int getBatchRows() { return batchRows; }
         public void setBatchRows(int batchRows) { this.batchRows = batchRows; }
         public int getBatchBytes() { return batchBytes; }
@@ -91,6 +92,8 @@ public class IngestProperties {
         public void setRangeRows(int rangeRows) { this.rangeRows = rangeRows; }
         public int getRangeHashConnections() { return rangeHashConnections; }
         public void setRangeHashConnections(int connections) { this.rangeHashConnections = connections; }
+        public int getMaxRanges() { return maxRanges; }
+        public void setMaxRanges(int maxRanges) { this.maxRanges = maxRanges; }
     }
 
     public static class Source {

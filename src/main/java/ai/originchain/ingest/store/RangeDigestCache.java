@@ -61,10 +61,12 @@ public class RangeDigestCache {
 
     private final DataSource target;
     private final int rangeRows;
+    private final int maxRanges;
 
     public RangeDigestCache(DataSource target, IngestProperties properties) {
         this.target = target;
         this.rangeRows = properties.getSync().getRangeRows();
+        this.maxRanges = properties.getSync().getMaxRanges();
     }
 
     /** What a kept entry's meaning depends on: the table itself (its oid), its columns and types, the key, the scope. */
@@ -136,8 +138,9 @@ public class RangeDigestCache {
     /**
      * The route's step after the writes: keeps the target's digests the comparison measured (the ranges
      * the merge wrote have new versions, so the next re-sync hashes them again), with ranges that grew
-     * beyond {@link #RECUT_FACTOR} × {@code range-rows} cut again at the target's keys. A failure is
-     * logged: the sync stands, and the next one hashes more.
+     * beyond {@link #RECUT_FACTOR} × their usual size cut again at the target's keys. Cut beyond
+     * {@code max-ranges}, the entry is dropped instead: the next re-sync cuts the whole table anew. A
+     * failure is logged: the sync stands, and the next one hashes more.
      */
     public void keep(MappingJob job) {
         KeptRanges kept = job.modes().keptRanges();
@@ -148,7 +151,9 @@ public class RangeDigestCache {
         try (Connection connection = target.getConnection()) {
             connection.setAutoCommit(false);
             KeptRanges recut = recut(connection, job, kept);
-            if (recut == kept && !kept.entriesChanged()) {
+            if (recut == null) {
+                drop(connection, plan);
+            } else if (recut == kept && !kept.entriesChanged()) {
                 nextGeneration(connection, plan, kept);
             } else {
                 save(connection, plan, recut);
@@ -171,11 +176,21 @@ public class RangeDigestCache {
         List<Long> rows = new ArrayList<>();
         List<byte[]> versions = new ArrayList<>();
         List<byte[]> contents = new ArrayList<>();
+        long[] sizes = new long[ranges];
+        long total = 0;
         for (int i = 0; i < ranges; i++) {
-            long size = Math.max(digests.rows()[i], kept.sourceRows() == null ? 0 : kept.sourceRows()[i]);
-            String[][] inside = size > (long) RECUT_FACTOR * rangeRows
+            sizes[i] = Math.max(digests.rows()[i], kept.sourceRows() == null ? 0 : kept.sourceRows()[i]);
+            total += Math.max(0, sizes[i]);
+        }
+        // The rows a range of a fresh cut holds: range-rows, doubled while that makes more than max-ranges.
+        long usual = rangeRows;
+        while (total / usual > maxRanges) {
+            usual *= 2;
+        }
+        for (int i = 0; i < ranges; i++) {
+            String[][] inside = sizes[i] > RECUT_FACTOR * usual
                     ? KeyRanges.bounds(connection, table, order, KeyRanges.condition(order, bounds, List.of(new int[] {i, i})),
-                    rangeRows)
+                    (int) Math.min(Integer.MAX_VALUE, usual), maxRanges)
                     : new String[keys][0];
             if (i > 0) {
                 newBounds.add(column(bounds, i - 1));
@@ -198,6 +213,9 @@ public class RangeDigestCache {
         }
         if (rows.size() == ranges) {
             return kept;
+        }
+        if (rows.size() > maxRanges + 1) {
+            return null;
         }
         String[][] cut = new String[keys][newBounds.size()];
         for (int i = 0; i < newBounds.size(); i++) {
@@ -276,6 +294,15 @@ public class RangeDigestCache {
             }
         }
         save(connection, plan, new KeptRanges(signature, generation, bounds, digests, null, true));
+    }
+
+    private static void drop(Connection connection, TargetPlan plan) throws SQLException {
+        try (PreparedStatement st = connection.prepareStatement(
+                "DELETE FROM originchain.range_digests WHERE tenant = ? AND table_name = ?")) {
+            st.setString(1, plan.tenant());
+            st.setString(2, plan.table());
+            st.executeUpdate();
+        }
     }
 
     /** Nothing but the generation moved on: the arrays (stored out of line) are left as they are. */

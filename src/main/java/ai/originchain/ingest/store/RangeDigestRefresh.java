@@ -64,6 +64,7 @@ public class RangeDigestRefresh {
     private final DataSource target;
     private final RangeDigestCache cache;
     private final int rangeRows;
+    private final int maxRanges;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(task -> {
         Thread thread = new Thread(task, "originchain-range-digests");
         thread.setDaemon(true);
@@ -79,6 +80,7 @@ public class RangeDigestRefresh {
         this.target = target;
         this.cache = cache;
         this.rangeRows = properties.getSync().getRangeRows();
+        this.maxRanges = properties.getSync().getMaxRanges();
         Gauge.builder("originchain.range.digests.pending", queued, AtomicInteger::get)
                 .description("Tables whose target range digests are being computed in the background, or wait to be")
                 .register(registry);
@@ -191,7 +193,7 @@ public class RangeDigestRefresh {
             try (Statement st = connection.createStatement()) {
                 st.execute("SET LOCAL jit = off");
                 signature = cache.signature(connection, plan, refresh.order(), refresh.targetScope());
-                bounds = KeyRanges.bounds(connection, table, refresh.order(), rangeRows);
+                bounds = KeyRanges.bounds(connection, table, refresh.order(), rangeRows, maxRanges);
                 if (bounds[0].length == 0 || stopped) {
                     connection.rollback();
                     return; // a target this small is merged whole: nothing to keep

@@ -43,6 +43,7 @@ public class RangeHashes {
     private final RangeDigestRefresh refresh;
     private final int rangeRows;
     private final int hashConnections;
+    private final int maxRanges;
 
     public RangeHashes(DataSource target, RangeDigestCache cache, RangeDigestRefresh refresh, IngestProperties properties) {
         this.target = target;
@@ -50,6 +51,7 @@ public class RangeHashes {
         this.refresh = refresh;
         this.rangeRows = properties.getSync().getRangeRows();
         this.hashConnections = Math.max(1, properties.getSync().getRangeHashConnections());
+        this.maxRanges = properties.getSync().getMaxRanges();
     }
 
     public void compare(MappingJob job) {
@@ -62,8 +64,8 @@ public class RangeHashes {
         try {
             String condition = differingRanges(job, order, source);
             job.modes().rangeCondition(condition);
-            log.info("sync {} {}: {} of {} key ranges differ ({} rows each), {} in {} ms", job.run().id(), job,
-                    job.report().rangesDiffering(), job.report().rangesCompared(), rangeRows,
+            log.info("sync {} {}: {} of {} key ranges differ, {} in {} ms", job.run().id(), job,
+                    job.report().rangesDiffering(), job.report().rangesCompared(),
                     condition == null ? "the whole table is merged" : "only they are read and merged",
                     (System.nanoTime() - started) / 1_000_000);
         } catch (SQLException | RuntimeException e) {
@@ -96,7 +98,7 @@ public class RangeHashes {
                 }
                 String signature = cache.signature(connection, plan, order, job.modes().targetScope());
                 KeptRanges kept = cache.load(connection, plan, signature, order.names().size());
-                String[][] bounds = kept != null ? kept.bounds() : KeyRanges.bounds(connection, table, order, rangeRows);
+                String[][] bounds = kept != null ? kept.bounds() : KeyRanges.bounds(connection, table, order, rangeRows, maxRanges);
                 if (bounds[0].length == 0) {
                     return null; // a target this small is merged whole
                 }

@@ -88,25 +88,39 @@ public final class KeyRanges {
                 + aliases + "p) WHERE s.p % ? = 0 ORDER BY s.p";
     }
 
-    /** Reads the bounds with {@link #boundsSql}: {@code [key column][bound]}. */
-    public static String[][] bounds(Connection connection, String table, KeyOrder order, int every) throws SQLException {
-        return bounds(connection, table, order, null, every);
+    /**
+     * Reads the bounds with {@link #boundsSql}: {@code [key column][bound]}, at most {@code maxBounds} of
+     * them: when the table holds more, every second bound is dropped (as often as needed, while they are
+     * read), so the ranges hold {@code every} × 2<sup>j</sup> rows and the memory stays bounded.
+     */
+    public static String[][] bounds(Connection connection, String table, KeyOrder order, int every, int maxBounds)
+            throws SQLException {
+        return bounds(connection, table, order, null, every, maxBounds);
     }
 
     /** {@link #bounds} of the keys that pass {@code where}. */
-    public static String[][] bounds(Connection connection, String table, KeyOrder order, String where, int every)
-            throws SQLException {
+    public static String[][] bounds(Connection connection, String table, KeyOrder order, String where, int every,
+                                    int maxBounds) throws SQLException {
         List<String[]> keys = new ArrayList<>();
+        long keepEvery = 1;
+        long read = 0;
         try (PreparedStatement st = connection.prepareStatement(boundsSql(table, order, where))) {
             st.setFetchSize(10_000);
             st.setLong(1, every);
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
+                    if (read++ % keepEvery != 0) {
+                        continue;
+                    }
                     String[] key = new String[order.names().size()];
                     for (int k = 0; k < key.length; k++) {
                         key[k] = rs.getString(k + 1);
                     }
                     keys.add(key);
+                    if (keys.size() > Math.max(1, maxBounds)) {
+                        keys = everySecond(keys);
+                        keepEvery *= 2;
+                    }
                 }
             }
         }
@@ -117,6 +131,15 @@ public final class KeyRanges {
             }
         }
         return byColumn;
+    }
+
+    /** The bounds at even positions: those a step twice as long keeps. */
+    private static List<String[]> everySecond(List<String[]> keys) {
+        List<String[]> kept = new ArrayList<>(keys.size() / 2 + 1);
+        for (int i = 0; i < keys.size(); i += 2) {
+            kept.add(keys.get(i));
+        }
+        return kept;
     }
 
     /**
