@@ -80,6 +80,12 @@ public class IngestProperties {
         private int rangeRows = 64;
         private int rangeHashConnections = 2;
         private int maxRanges = 200_000;
+        private int mergeParts = 2;
+        private long mergePartMinRows = 65_536;
+        public int getMergeParts() { return mergeParts; }
+        public void setMergeParts(int mergeParts) { this.mergeParts = mergeParts; }
+        public long getMergePartMinRows() { return mergePartMinRows; }
+        public void setMergePartMinRows(long mergePartMinRows) { this.mergePartMinRows = mergePartMinRows; }
         public int getBatchRows() { return batchRows; }
         public void setBatchRows(int batchRows) { this.batchRows = batchRows; }
         public int getBatchBytes() { return batchBytes; }

@@ -1,19 +1,22 @@
 package ai.originchain.ingest.source;
 
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.sync.MappingJob;
+import ai.originchain.ingest.sync.ModeState;
 import ai.originchain.ingest.sync.PartedRead;
 import ai.originchain.ingest.sync.RowSource;
 import ai.originchain.ingest.sync.SourceErrors;
 
 /**
  * The SQL consumer of a mapping: opens a streaming read of the source table inside the sync's
- * consistent read, through the run's source engine, in key order when the rows will be compared with the target's ({@link MappingJob#keyOrder()}).
+ * consistent read, through the run's source engine, in key order when the rows will be compared with the target's ({@link MappingJob#keyOrder()}):
+ * a large merge as one ordered read per key-range part ({@link ai.originchain.ingest.sync.ModeState#mergeParts()}).
  */
 @Component("tableReaders")
 public class TableReaders {
@@ -31,11 +34,14 @@ public class TableReaders {
             TableQuery query = new TableQuery(job.sourceTable(), job.mapping().primaryKey(),
                     job.keyOrder(), job.report(), job.modes().readWhere(), job.modes().sourceParameters());
             RowSource reader;
+            List<String> mergeParts = job.modes().mergeParts();
             if (job.bulkLoad() && query.order() == null && settings.getReaders() > 1) {
                 // A bulk load needs no order: a large table is read as originchain.sync.readers parts at once.
                 List<RowSource> parts = job.run().sourceRead().readInParts(query, settings.getReaders(),
                         settings.getReadPartMinBytes());
                 reader = parts.size() == 1 ? parts.get(0) : new PartedRead(parts);
+            } else if (query.order() != null && mergeParts != null) {
+                reader = readInKeyRanges(job, query, mergeParts);
             } else {
                 reader = job.run().sourceRead().read(query);
             }
@@ -46,5 +52,20 @@ public class TableReaders {
         } catch (SQLException e) {
             throw SourceErrors.duringRead(job, e);
         }
+    }
+
+    /** A large merge's source read as one ordered read per key range of {@code parts}, each on its own session of the snapshot. */
+    private static PartedRead readInKeyRanges(MappingJob job, TableQuery query, List<String> parts) throws SQLException {
+        List<RowSource> reads = new ArrayList<>();
+        try {
+            for (String part : parts) {
+                reads.add(job.run().sourceRead().read(new TableQuery(query.table(), query.primaryKey(), query.order(),
+                        query.report(), ModeState.and(query.where(), part), query.parameters())));
+            }
+        } catch (SQLException | RuntimeException e) {
+            reads.forEach(RowSource::close);
+            throw e;
+        }
+        return new PartedRead(reads);
     }
 }

@@ -210,8 +210,9 @@ public class MirrorSpools {
             this.key = key;
         }
 
+        /** Synchronized: the parts of a merge (each on a thread of its own) share the spool. */
         @Override
-        public void add(byte[] row, int[] spans) {
+        public synchronized void add(byte[] row, int[] spans) {
             if (invalid) {
                 return;
             }
@@ -232,7 +233,7 @@ public class MirrorSpools {
         }
 
         @Override
-        public void invalidate() {
+        public synchronized void invalidate() {
             invalid = true;
             buffer.reset();
         }
@@ -241,7 +242,7 @@ public class MirrorSpools {
             return invalid;
         }
 
-        void flush() throws SQLException {
+        synchronized void flush() throws SQLException {
             if (buffer.size() == 0) {
                 return;
             }

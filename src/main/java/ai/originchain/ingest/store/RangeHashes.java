@@ -44,6 +44,8 @@ public class RangeHashes {
     private final int rangeRows;
     private final int hashConnections;
     private final int maxRanges;
+    private final int mergeParts;
+    private final int mergePartMinRanges;
 
     public RangeHashes(DataSource target, RangeDigestCache cache, RangeDigestRefresh refresh, IngestProperties properties) {
         this.target = target;
@@ -52,6 +54,9 @@ public class RangeHashes {
         this.rangeRows = properties.getSync().getRangeRows();
         this.hashConnections = Math.max(1, properties.getSync().getRangeHashConnections());
         this.maxRanges = properties.getSync().getMaxRanges();
+        this.mergeParts = Math.max(1, properties.getSync().getMergeParts());
+        this.mergePartMinRanges = (int) Math.min(Integer.MAX_VALUE,
+                Math.max(1, properties.getSync().getMergePartMinRows() / Math.max(1, rangeRows)));
     }
 
     public void compare(MappingJob job) {
@@ -64,15 +69,18 @@ public class RangeHashes {
         try {
             String condition = differingRanges(job, order, source);
             job.modes().rangeCondition(condition);
-            log.info("sync {} {}: {} of {} key ranges differ, {} in {} ms", job.run().id(), job,
+            List<String> parts = job.modes().mergeParts();
+            log.info("sync {} {}: {} of {} key ranges differ, {}{} in {} ms", job.run().id(), job,
                     job.report().rangesDiffering(), job.report().rangesCompared(),
                     condition == null ? "the whole table is merged" : "only they are read and merged",
+                    parts == null ? "" : ", in " + parts.size() + " key-range parts at once",
                     (System.nanoTime() - started) / 1_000_000);
         } catch (SQLException | RuntimeException e) {
             if (e instanceof SyncFailure failure && failure.kind() == SyncFailure.Kind.CANCELLED) {
                 throw failure;
             }
             job.modes().rangeCondition(null);
+            job.modes().mergeParts(null);
             job.modes().keptRanges(null);
             job.report().ranges(0, 0);
             job.report().targetRangesHashed(0);
@@ -103,6 +111,7 @@ public class RangeHashes {
                     return null; // a target this small is merged whole
                 }
                 if (mostDiffer(job, order, source, connection, table, bounds)) {
+                    splitMerge(job, order, bounds, null);
                     return null;
                 }
                 KeyRanges.Digests atSource;
@@ -257,8 +266,18 @@ public class RangeHashes {
         return row;
     }
 
-    private static String condition(MappingJob job, KeyOrder order, String[][] bounds, KeyRanges.Digests source,
-                                    KeyRanges.Digests target) {
+    /** Cuts the merge of the {@code merged} ranges (null: all) into parts that run at once, when it is large enough. */
+    private void splitMerge(MappingJob job, KeyOrder order, String[][] bounds, boolean[] merged) {
+        boolean[] ranges = merged;
+        if (ranges == null) {
+            ranges = new boolean[bounds[0].length + 1];
+            java.util.Arrays.fill(ranges, true);
+        }
+        job.modes().mergeParts(mergeParts < 2 ? null : KeyRanges.parts(order, bounds, ranges, mergeParts, mergePartMinRanges));
+    }
+
+    private String condition(MappingJob job, KeyOrder order, String[][] bounds, KeyRanges.Digests source,
+                             KeyRanges.Digests target) {
         int ranges = source.ranges();
         boolean[] differs = new boolean[ranges];
         int differing = 0;
@@ -270,8 +289,10 @@ public class RangeHashes {
         }
         job.report().ranges(ranges, differing);
         if (differing * 4L > ranges * 3L) {
+            splitMerge(job, order, bounds, null);
             return null; // nearly everything differs: one merge of the whole table is cheaper than many runs
         }
+        splitMerge(job, order, bounds, differs);
         List<int[]> runs = KeyRanges.runs(differs, KeyRanges.MAX_CONDITION_RUNS);
         // The rows of the ranges left out are read and written, unchanged; those inside a run the merge counts.
         long skippedRows = 0;

@@ -1,6 +1,8 @@
 package ai.originchain.ingest.store;
 
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 import javax.sql.DataSource;
 
@@ -14,13 +16,16 @@ import ai.originchain.ingest.sync.ChangedRows;
 import ai.originchain.ingest.sync.DeletedKeys;
 import ai.originchain.ingest.sync.KeyOrder;
 import ai.originchain.ingest.sync.MappingJob;
+import ai.originchain.ingest.sync.ModeState;
+import ai.originchain.ingest.sync.PartedRead;
 import ai.originchain.ingest.sync.RowSource;
 
 /**
  * The diff step: when the target already holds rows and the key's order is one {@link KeyOrder}
  * reproduces, the source rows (read in key order) are merged with the target's current rows and
  * only those the target does not hold exactly go on. Otherwise the rows pass as they are. For a
- * mirror, the target read is its scope only, and the merge spools the keys only the target holds.
+ * mirror, the target read is its scope only, and the merge spools the keys only the target holds. A
+ * source read in key-range parts is merged part by part, each with the target's rows of its range.
  */
 @Component("unchangedRows")
 public class UnchangedRows {
@@ -39,12 +44,27 @@ public class UnchangedRows {
             return rows;
         }
         DeletedKeys deleted = job.modes().deletedKeys();
+        List<String> parts = job.modes().mergeParts();
+        List<RowSource> targets = new ArrayList<>();
         try {
+            if (rows instanceof PartedRead parted && parts != null && parts.size() == parted.parts().size()) {
+                // One diff per key-range part, each with the target's rows of that range, on the part's own thread.
+                List<RowSource> diffs = new ArrayList<>();
+                for (int i = 0; i < parts.size(); i++) {
+                    targets.add(TargetRows.open(target, job.targetPlan(), order,
+                            ModeState.and(job.modes().targetReadScope(), parts.get(i))));
+                    diffs.add(new ChangedRows(job, parted.parts().get(i), targets.get(i), order, deleted));
+                }
+                PartedRead changed = new PartedRead(diffs);
+                job.run().closeWhenDone(changed);
+                return changed;
+            }
             ChangedRows changed = new ChangedRows(job, rows,
                     TargetRows.open(target, job.targetPlan(), order, job.modes().targetReadScope()), order, deleted);
             job.run().closeWhenDone(changed);
             return changed;
         } catch (SQLException e) {
+            targets.forEach(RowSource::close);
             // Only an optimisation: the upserts that follow meet the target's trouble and report it.
             log.warn("sync {} {}: reading the target for comparison failed, every row is upserted: {}",
                     job.run().id(), job, TargetErrors.summary(e));

@@ -439,6 +439,38 @@ public final class KeyRanges {
         return "(" + String.join(" OR ", parts) + ")";
     }
 
+    /**
+     * Cuts a merge of the {@code merged} ranges into at most {@code parts} runs of consecutive ranges with
+     * about as many merged ranges each, at least {@code minRanges} a part: their conditions on the key, in
+     * key order, together every key once (each part is limited to the merge's own condition as well); null
+     * when the merge is too small for two parts.
+     */
+    public static List<String> parts(KeyOrder order, String[][] bounds, boolean[] merged, int parts, int minRanges) {
+        int ranges = bounds[0].length + 1;
+        int count = 0;
+        for (boolean m : merged) {
+            if (m) {
+                count++;
+            }
+        }
+        int n = Math.min(parts, count / Math.max(1, minRanges));
+        if (n < 2) {
+            return null;
+        }
+        List<String> conditions = new ArrayList<>();
+        int start = 0;
+        int seen = 0;
+        for (int i = 0, part = 1; i < ranges && part < n; i++) {
+            if (merged[i] && ++seen >= (long) count * part / n) {
+                conditions.add(condition(order, bounds, List.<int[]>of(new int[] {start, i})));
+                start = i + 1;
+                part++;
+            }
+        }
+        conditions.add(condition(order, bounds, List.<int[]>of(new int[] {start, ranges - 1})));
+        return conditions;
+    }
+
     private static String searchCondition(KeyOrder order, String[][] bounds, List<int[]> runs) {
         int last = bounds[0].length;
         List<Integer> edges = new ArrayList<>();

@@ -11,6 +11,7 @@ public final class ModeState {
     private volatile String cursorCondition;
     private volatile String targetScope;
     private volatile String rangeCondition;
+    private volatile java.util.List<String> mergeParts;
     private volatile ai.originchain.ingest.store.KeptRanges keptRanges;
     private volatile DeletedKeys deletedKeys;
     private volatile boolean fullRead = true;
@@ -35,6 +36,16 @@ public final class ModeState {
     public String rangeCondition() { return rangeCondition; }
     public void rangeCondition(String sql) { this.rangeCondition = sql; }
 
+    /**
+     * Conditions on the key, in key order, that cut a large merge into parts run at once (each its own
+     * source read, target read and diff; together every key once), or null to merge in one; set by the
+     * range comparison.
+     */
+    public java.util.List<String> mergeParts() { return mergeParts; }
+    public void mergeParts(java.util.List<String> conditions) {
+        this.mergeParts = conditions == null ? null : java.util.List.copyOf(conditions);
+    }
+
     /** The target's range digests the comparison measured, for the step that keeps them after the writes; or null. */
     public ai.originchain.ingest.store.KeptRanges keptRanges() { return keptRanges; }
     public void keptRanges(ai.originchain.ingest.store.KeptRanges kept) { this.keptRanges = kept; }
@@ -49,7 +60,8 @@ public final class ModeState {
         return and(targetScope, rangeCondition);
     }
 
-    private static String and(String a, String b) {
+    /** Both conditions, either of which may be null (then the other alone). */
+    public static String and(String a, String b) {
         if (a == null) {
             return b;
         }
