@@ -13,8 +13,9 @@ import ai.originchain.ingest.support.TestDatabases;
 
 /**
  * Runs in its own JVM with {@code -Xmx128m} (see the {@code small-heap} surefire execution in
- * pom.xml): a table of a million rows, about twice the heap's size in COPY text, must sync. A read
- * that buffered the table, or a hand-off queue without bound, would run out of memory here.
+ * pom.xml): a table of a million rows, about twice the heap's size in COPY text, must sync, and then
+ * re-sync with changes all over it (a whole-table merge in key-range parts at once). A read that
+ * buffered the table, or a hand-off queue without bound, would run out of memory here.
  */
 class SmallHeapStreamingTest extends ConnectorTest {
 
@@ -46,6 +47,18 @@ class SmallHeapStreamingTest extends ConnectorTest {
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         assertThat(response.json().get("mappings").get(0).get("rows_written").asLong()).isEqualTo(ROWS);
         String columns = "id, customer_id, amount, status, created_at, payload";
+        assertThat(fingerprint(target(), "acme.big_orders", columns, "id"))
+                .isEqualTo(fingerprint(source(), "public.big_orders", columns, "id"));
+
+        // 1% changed at keys all over the table: the re-sync merges the whole table, in key-range parts at once.
+        TestDatabases.execute(source(), "UPDATE public.big_orders SET status = 'changed' WHERE id % 100 = 0");
+        Response resync = post("acme", ACME_TOKEN, Map.of("source", tlsSource("require"),
+                "mappings", List.of(mapping("public.big_orders", "big_orders", List.of("id"), null))));
+
+        assertThat(resync.status()).as(resync.body()).isEqualTo(200);
+        assertThat(resync.json().get("mappings").get(0).get("rows_changed").asLong()).as(resync.body()).isEqualTo(ROWS / 100);
+        assertThat(resync.json().get("mappings").get(0).get("rows_merged").asLong()).as(resync.body()).isEqualTo(ROWS);
+        assertThat(output.getAll()).contains("the whole table is merged, in 2 key-range parts at once");
         assertThat(fingerprint(target(), "acme.big_orders", columns, "id"))
                 .isEqualTo(fingerprint(source(), "public.big_orders", columns, "id"));
         assertThat(output.getAll()).doesNotContain(TestDatabases.SOURCE_PASSWORD);

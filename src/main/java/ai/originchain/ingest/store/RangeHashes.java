@@ -70,7 +70,7 @@ public class RangeHashes {
             String condition = differingRanges(job, order, source);
             job.modes().rangeCondition(condition);
             List<String> parts = job.modes().mergeParts();
-            log.info("sync {} {}: {} of {} key ranges differ, {}{} in {} ms", job.run().id(), job,
+            log.info("sync {} {}: {} of {} key ranges differ, {}{} (compared in {} ms)", job.run().id(), job,
                     job.report().rangesDiffering(), job.report().rangesCompared(),
                     condition == null ? "the whole table is merged" : "only they are read and merged",
                     parts == null ? "" : ", in " + parts.size() + " key-range parts at once",
