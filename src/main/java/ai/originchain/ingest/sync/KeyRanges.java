@@ -440,13 +440,21 @@ public final class KeyRanges {
     }
 
     /**
-     * Cuts a merge of the {@code merged} ranges into at most {@code parts} runs of consecutive ranges with
-     * about as many merged ranges each, at least {@code minRanges} a part: their conditions on the key, in
-     * key order, together every key once (each part is limited to the merge's own condition as well); null
-     * when the merge is too small for two parts.
+     * Cuts a merge of the {@code merged} ranges into at most {@code parts} key-range parts with about as
+     * many merged ranges each, at least {@code minRanges} a part ({@link #partRuns}): their conditions on
+     * the key, in key order, together every key once (each part is limited to the merge's own condition
+     * as well); null when the merge is too small for two parts.
      */
     public static List<String> parts(KeyOrder order, String[][] bounds, boolean[] merged, int parts, int minRanges) {
-        int ranges = bounds[0].length + 1;
+        List<int[]> runs = partRuns(merged, parts, minRanges);
+        return runs == null ? null : runs.stream().map(run -> condition(order, bounds, List.of(run))).toList();
+    }
+
+    /**
+     * The parts of {@link #parts} as runs of consecutive ranges {@code {first, last}}: the first from
+     * range 0, each next from where the one before ended, the last to the last range.
+     */
+    static List<int[]> partRuns(boolean[] merged, int parts, int minRanges) {
         int count = 0;
         for (boolean m : merged) {
             if (m) {
@@ -457,18 +465,18 @@ public final class KeyRanges {
         if (n < 2) {
             return null;
         }
-        List<String> conditions = new ArrayList<>();
+        List<int[]> runs = new ArrayList<>();
         int start = 0;
         int seen = 0;
-        for (int i = 0, part = 1; i < ranges && part < n; i++) {
+        for (int i = 0, part = 1; i < merged.length && part < n; i++) {
             if (merged[i] && ++seen >= (long) count * part / n) {
-                conditions.add(condition(order, bounds, List.<int[]>of(new int[] {start, i})));
+                runs.add(new int[] {start, i});
                 start = i + 1;
                 part++;
             }
         }
-        conditions.add(condition(order, bounds, List.<int[]>of(new int[] {start, ranges - 1})));
-        return conditions;
+        runs.add(new int[] {start, merged.length - 1});
+        return runs;
     }
 
     private static String searchCondition(KeyOrder order, String[][] bounds, List<int[]> runs) {

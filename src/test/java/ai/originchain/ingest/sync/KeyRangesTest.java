@@ -6,7 +6,10 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-/** Differing ranges become runs: adjacent ones joined, and too many joined across their narrowest gaps. */
+/**
+ * Differing ranges become runs: adjacent ones joined, and too many joined across their narrowest gaps.
+ * A large merge is cut into consecutive parts that hold every range once.
+ */
 class KeyRangesTest {
 
     private static boolean[] differing(String pattern) {
@@ -32,5 +35,23 @@ class KeyRangesTest {
         assertThat(two).hasSize(2);
         assertThat(two.get(0)[0]).isZero();
         assertThat(two.get(1)[1]).isEqualTo(6);
+    }
+
+    @Test
+    void aLargeMergeIsCutIntoConsecutivePartsWithAboutAsManyMergedRangesEach() {
+        // 8 merged ranges of 12, 2 parts: the cut falls after the 4th merged one; the parts cover all 12.
+        assertThat(KeyRanges.partRuns(differing("xx..xx..xxxx"), 2, 2)).containsExactly(new int[] {0, 5}, new int[] {6, 11});
+        assertThat(KeyRanges.partRuns(differing("xxxxxxxxx"), 3, 3))
+                .containsExactly(new int[] {0, 2}, new int[] {3, 5}, new int[] {6, 8});
+        // Changes at one end only: the parts split those, whatever lies beyond.
+        assertThat(KeyRanges.partRuns(differing("........xxxx"), 2, 1)).containsExactly(new int[] {0, 9}, new int[] {10, 11});
+    }
+
+    @Test
+    void aMergeTooSmallForTwoPartsOfTheMinimumIsNotCut() {
+        assertThat(KeyRanges.partRuns(differing("xxx........."), 2, 2)).isNull();
+        assertThat(KeyRanges.partRuns(differing("xxxxxxxx"), 1, 1)).isNull();
+        // Five merged ranges make two parts of at least two: 4 asked for, 2 made.
+        assertThat(KeyRanges.partRuns(differing("xxxxx"), 4, 2)).containsExactly(new int[] {0, 1}, new int[] {2, 4});
     }
 }
