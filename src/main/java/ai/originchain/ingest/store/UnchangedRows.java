@@ -45,26 +45,19 @@ public class UnchangedRows {
         }
         DeletedKeys deleted = job.modes().deletedKeys();
         List<String> parts = job.modes().mergeParts();
-        List<RowSource> targets = new ArrayList<>();
-        try {
-            if (rows instanceof PartedRead parted && parts != null && parts.size() == parted.parts().size()) {
-                // One diff per key-range part, each with the target's rows of that range, on the part's own thread.
-                List<RowSource> diffs = new ArrayList<>();
-                for (int i = 0; i < parts.size(); i++) {
-                    targets.add(TargetRows.open(target, job.targetPlan(), order,
-                            ModeState.and(job.modes().targetReadScope(), parts.get(i))));
-                    diffs.add(new ChangedRows(job, parted.parts().get(i), targets.get(i), order, deleted));
-                }
-                PartedRead changed = new PartedRead(diffs);
-                job.run().closeWhenDone(changed);
+        if (rows instanceof PartedRead parted && parts != null && parts.size() == parted.parts().size()) {
+            RowSource changed = inParts(job, parted, parts, order, deleted);
+            if (changed != null) {
                 return changed;
             }
+        }
+        try {
+            // A read in parts that could not get a target read each is merged here in one: its parts come in key order.
             ChangedRows changed = new ChangedRows(job, rows,
                     TargetRows.open(target, job.targetPlan(), order, job.modes().targetReadScope()), order, deleted);
             job.run().closeWhenDone(changed);
             return changed;
         } catch (SQLException e) {
-            targets.forEach(RowSource::close);
             // Only an optimisation: the upserts that follow meet the target's trouble and report it.
             log.warn("sync {} {}: reading the target for comparison failed, every row is upserted: {}",
                     job.run().id(), job, TargetErrors.summary(e));
@@ -73,5 +66,30 @@ public class UnchangedRows {
             }
             return rows;
         }
+    }
+
+    /**
+     * One diff per key-range part, each with the target's rows of that range, run by the batcher on the
+     * part's own thread; null (the target reads opened so far closed again) when a target read fails.
+     */
+    private RowSource inParts(MappingJob job, PartedRead parted, List<String> parts, KeyOrder order, DeletedKeys deleted) {
+        List<RowSource> targets = new ArrayList<>();
+        try {
+            for (String part : parts) {
+                targets.add(TargetRows.open(target, job.targetPlan(), order, ModeState.and(job.modes().targetReadScope(), part)));
+            }
+        } catch (SQLException e) {
+            targets.forEach(RowSource::close);
+            log.warn("sync {} {}: opening the target reads of {} merge parts failed, the parts are merged in one: {}",
+                    job.run().id(), job, parts.size(), TargetErrors.summary(e));
+            return null;
+        }
+        List<RowSource> diffs = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            diffs.add(new ChangedRows(job, parted.parts().get(i), targets.get(i), order, deleted));
+        }
+        PartedRead changed = new PartedRead(diffs);
+        job.run().closeWhenDone(changed);
+        return changed;
     }
 }
