@@ -29,13 +29,6 @@ class MirrorModeTest extends ConnectorTest {
         return post("acme", ACME_TOKEN, Map.of("source", tlsSource("require"), "mappings", List.of(mappings)));
     }
 
-    private static void table(String name, String columns, String rows) {
-        TestDatabases.execute(dbs.source(), "DROP TABLE IF EXISTS public." + name,
-                "CREATE TABLE public." + name + " (" + columns + ")",
-                "INSERT INTO public." + name + " " + rows,
-                "GRANT SELECT ON public." + name + " TO readonly");
-    }
-
     private void assertSameRows(String table, String columns) {
         assertThat(fingerprint(target(), "acme." + table, columns, "id"))
                 .isEqualTo(fingerprint(source(), "public." + table, columns, "id"));
@@ -47,7 +40,7 @@ class MirrorModeTest extends ConnectorTest {
 
     @Test
     void deletesArriveAndAreCounted() {
-        table("mir_a", "id int PRIMARY KEY, name text", "SELECT g, 'n' || g FROM generate_series(1, 3000) g");
+        sourceTable("mir_a", "id int PRIMARY KEY, name text", "SELECT g, 'n' || g FROM generate_series(1, 3000) g");
         Response first = sync(mirror("mir_a", "mir_a"));
         assertThat(first.status()).as(first.body()).isEqualTo(200);
         assertThat(mapping0(first).get("rows_deleted").asLong()).isZero();
@@ -68,8 +61,8 @@ class MirrorModeTest extends ConnectorTest {
 
     @Test
     void theGuardRefusesSixtyPercentDeletesAndDeletesNothingOfAnyMapping() {
-        table("mir_guard", "id int PRIMARY KEY, name text", "SELECT g, 'n' || g FROM generate_series(1, 100) g");
-        table("mir_guard_other", "id int PRIMARY KEY, name text", "SELECT g, 'n' || g FROM generate_series(1, 100) g");
+        sourceTable("mir_guard", "id int PRIMARY KEY, name text", "SELECT g, 'n' || g FROM generate_series(1, 100) g");
+        sourceTable("mir_guard_other", "id int PRIMARY KEY, name text", "SELECT g, 'n' || g FROM generate_series(1, 100) g");
         assertThat(sync(mirror("mir_guard", "mir_guard"), mirror("mir_guard_other", "mir_guard_other")).status()).isEqualTo(200);
         List<String> before = fingerprint(target(), "acme.mir_guard", "id, name", "id");
         List<String> otherBefore = fingerprint(target(), "acme.mir_guard_other", "id, name", "id");
@@ -103,7 +96,7 @@ class MirrorModeTest extends ConnectorTest {
 
     @Test
     void softDeletesKeepTheRowWithItsTimeAndARowThatComesBackIsLiveAgain() {
-        table("mir_soft", "id int PRIMARY KEY, name text", "SELECT g, 'n' || g FROM generate_series(1, 50) g");
+        sourceTable("mir_soft", "id int PRIMARY KEY, name text", "SELECT g, 'n' || g FROM generate_series(1, 50) g");
         Response first = sync(mirror("mir_soft", "mir_soft", "delete_mode", "soft"));
         assertThat(first.status()).as(first.body()).isEqualTo(200);
         assertThat(TestDatabases.single(target(), "SELECT count(*) FROM acme.mir_soft WHERE _oc_deleted_at IS NULL")).isEqualTo("50");
@@ -130,7 +123,7 @@ class MirrorModeTest extends ConnectorTest {
 
     @Test
     void aSourceColumnNamedLikeTheSoftDeleteColumnIs422() {
-        table("mir_soft_clash", "id int PRIMARY KEY, _oc_deleted_at timestamptz", "SELECT g, NULL FROM generate_series(1, 3) g");
+        sourceTable("mir_soft_clash", "id int PRIMARY KEY, _oc_deleted_at timestamptz", "SELECT g, NULL FROM generate_series(1, 3) g");
         Response response = sync(mirror("mir_soft_clash", "mir_soft_clash", "delete_mode", "soft"));
         assertThat(response.status()).as(response.body()).isEqualTo(422);
         assertThat(response.json().get("errors").get(0).get("field").asText()).isEqualTo("mappings[0].delete_mode");
@@ -139,7 +132,7 @@ class MirrorModeTest extends ConnectorTest {
 
     @Test
     void withAFilterOnlyTargetRowsInScopeAreMirroredAndARowThatLeavesTheFilterIsDeleted() {
-        table("mir_filter", "id int PRIMARY KEY, status text", "SELECT g, CASE g % 3 WHEN 0 THEN 'new' WHEN 1 THEN 'paid' "
+        sourceTable("mir_filter", "id int PRIMARY KEY, status text", "SELECT g, CASE g % 3 WHEN 0 THEN 'new' WHEN 1 THEN 'paid' "
                 + "ELSE 'shipped' END FROM generate_series(1, 90) g");
         // Everything lands first (no filter); the mirror below scopes itself to paid and shipped rows.
         assertThat(post("acme", ACME_TOKEN, Map.of("source", tlsSource("require"), "mappings",
@@ -168,7 +161,7 @@ class MirrorModeTest extends ConnectorTest {
 
     @Test
     void aKeyWhoseOrderTheServiceCannotReproduceStillMirrors() {
-        table("mir_datekey", "id date PRIMARY KEY, name text",
+        sourceTable("mir_datekey", "id date PRIMARY KEY, name text",
                 "SELECT DATE '2026-01-01' + g, 'n' || g FROM generate_series(1, 400) g");
         Map<String, Object> m = new LinkedHashMap<>(mirror("mir_datekey", "mir_datekey"));
         assertThat(sync(m).status()).isEqualTo(200);

@@ -40,13 +40,6 @@ class PartedMergeTest extends ConnectorTest {
         return m;
     }
 
-    private static void table(String name, String columns, String rows) {
-        TestDatabases.execute(dbs.source(), "DROP TABLE IF EXISTS public." + name,
-                "CREATE TABLE public." + name + " (" + columns + ")",
-                "INSERT INTO public." + name + " " + rows,
-                "GRANT SELECT ON public." + name + " TO readonly");
-    }
-
     private static long count(String sql) {
         return Long.parseLong(TestDatabases.single(dbs.source(), sql));
     }
@@ -70,7 +63,7 @@ class PartedMergeTest extends ConnectorTest {
 
     @Test
     void scatteredChangesMergeTheWholeTableInTwoPartsAndEveryChangeIsWrittenOnce(CapturedOutput output) {
-        table("pm_scattered", "id int PRIMARY KEY, n int, note text",
+        sourceTable("pm_scattered", "id int PRIMARY KEY, n int, note text",
                 "SELECT 2 * g, g, 'n' || g FROM generate_series(1, 20000) g");
         sync(mapping("pm_scattered", List.of("id"), "upsert"));
         long changed = count("WITH c AS (UPDATE public.pm_scattered SET n = -n WHERE id % 50 = 8 RETURNING 1) SELECT count(*) FROM c");
@@ -93,7 +86,7 @@ class PartedMergeTest extends ConnectorTest {
 
     @Test
     void aMirrorWithTextKeysInAnIcuCollationFindsTheDeletesOfBothParts(CapturedOutput output) {
-        table("pm_text", "code text COLLATE \"en-US-x-icu\" PRIMARY KEY, n int",
+        sourceTable("pm_text", "code text COLLATE \"en-US-x-icu\" PRIMARY KEY, n int",
                 "SELECT CASE WHEN g % 2 = 0 THEN upper(md5(g::text)) ELSE md5(g::text) END, g FROM generate_series(1, 6000) g");
         sync(mapping("pm_text", List.of("code"), "mirror"));
         TestDatabases.execute(dbs.source(), "UPDATE public.pm_text SET n = -n WHERE n % 3 = 1");
@@ -119,7 +112,7 @@ class PartedMergeTest extends ConnectorTest {
 
     @Test
     void differingRangesOfACompositeKeyAreMergedInTwoPartsAndTheRestIsLeftAlone(CapturedOutput output) {
-        table("pm_composite", "a int, b text, n int, PRIMARY KEY (a, b)",
+        sourceTable("pm_composite", "a int, b text, n int, PRIMARY KEY (a, b)",
                 "SELECT g / 100, 'k' || lpad((g % 100)::text, 3, '0'), g FROM generate_series(1, 12000) g");
         sync(mapping("pm_composite", List.of("a", "b"), "mirror"));
         // Two blocks of changes, one in each half of the key space; every range between them is equal.
@@ -140,7 +133,7 @@ class PartedMergeTest extends ConnectorTest {
 
     @Test
     void aSmallMergeRunsInOne(CapturedOutput output) {
-        table("pm_small", "id int PRIMARY KEY, n int", "SELECT g, g FROM generate_series(1, 3000) g");
+        sourceTable("pm_small", "id int PRIMARY KEY, n int", "SELECT g, g FROM generate_series(1, 3000) g");
         sync(mapping("pm_small", List.of("id"), "mirror"));
         TestDatabases.execute(dbs.source(), "UPDATE public.pm_small SET n = -n WHERE id BETWEEN 100 AND 200");
 

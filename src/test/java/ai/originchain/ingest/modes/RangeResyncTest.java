@@ -39,13 +39,6 @@ class RangeResyncTest extends ConnectorTest {
         return m;
     }
 
-    private static void table(String name, String columns, String rows) {
-        TestDatabases.execute(dbs.source(), "DROP TABLE IF EXISTS public." + name,
-                "CREATE TABLE public." + name + " (" + columns + ")",
-                "INSERT INTO public." + name + " " + rows,
-                "GRANT SELECT ON public." + name + " TO readonly");
-    }
-
     private static JsonNode mapping0(Response r) {
         return r.json().get("mappings").get(0);
     }
@@ -65,7 +58,7 @@ class RangeResyncTest extends ConnectorTest {
      */
     private void findsTheChangedRanges(String name, String columns, List<String> key, String rows, String orderBy,
                                        String change, String delete, String... inserts) {
-        table(name, columns, rows);
+        sourceTable(name, columns, rows);
         Response first = sync(mirror(name, key));
         assertThat(first.status()).as(first.body()).isEqualTo(200);
 
@@ -156,7 +149,7 @@ class RangeResyncTest extends ConnectorTest {
     /** Many scattered changes: more runs than ORed comparisons serve, so the read selects them by one search per row. */
     private void findsManyScatteredRuns(String name, String columns, List<String> key, String rows, String orderBy,
                                         String change, String delete) {
-        table(name, columns, rows);
+        sourceTable(name, columns, rows);
         assertThat(sync(mirror(name, key)).status()).isEqualTo(200);
         long changed = count("WITH c AS (UPDATE public." + name + " SET " + change + " RETURNING 1) SELECT count(*) FROM c");
         long deleted = count("WITH d AS (DELETE FROM public." + name + " WHERE " + delete + " RETURNING 1) SELECT count(*) FROM d");
@@ -177,7 +170,7 @@ class RangeResyncTest extends ConnectorTest {
     @Test
     void aSourceWithoutAnIndexOnTheKeyHashesItsRangesAlikeInOneScan() {
         // The source's key has no index: it hashes in one grouped scan, the target by index range scans.
-        table("rr_no_index", "id int NOT NULL, n text", "SELECT g, 'n' || g FROM generate_series(1, 3000) g");
+        sourceTable("rr_no_index", "id int NOT NULL, n text", "SELECT g, 'n' || g FROM generate_series(1, 3000) g");
         assertThat(sync(mirror("rr_no_index", List.of("id"))).status()).isEqualTo(200);
 
         Response resync = sync(mirror("rr_no_index", List.of("id")));
@@ -190,7 +183,7 @@ class RangeResyncTest extends ConnectorTest {
 
     @Test
     void changesInMostRangesAreSeenByTheProbeAndTheWholeTableIsMerged() {
-        table("rr_probe", "id int PRIMARY KEY, n int", "SELECT g, g FROM generate_series(1, 20000) g");
+        sourceTable("rr_probe", "id int PRIMARY KEY, n int", "SELECT g, g FROM generate_series(1, 20000) g");
         assertThat(sync(mirror("rr_probe", List.of("id"))).status()).isEqualTo(200);
         long changed = count("WITH c AS (UPDATE public.rr_probe SET n = -n WHERE id % 10 = 3 RETURNING 1) SELECT count(*) FROM c");
 
@@ -221,7 +214,7 @@ class RangeResyncTest extends ConnectorTest {
 
     @Test
     void aValueEqualByEqualsButWrittenOtherwiseIsFoundInItsRangeAndTheSourcesFormRestored() {
-        table("rr_scale", "id int PRIMARY KEY, amount numeric", "SELECT g, 1.0 FROM generate_series(1, 3000) g");
+        sourceTable("rr_scale", "id int PRIMARY KEY, amount numeric", "SELECT g, 1.0 FROM generate_series(1, 3000) g");
         assertThat(sync(mirror("rr_scale", List.of("id"))).status()).isEqualTo(200);
         // 1.00 = 1.0, but the scale is part of the value the service keeps: the hash tells them apart.
         TestDatabases.execute(target(), "UPDATE acme.rr_scale SET amount = 1.00 WHERE id = 1500");
@@ -241,7 +234,7 @@ class RangeResyncTest extends ConnectorTest {
     @Test
     void equalDataWhoseBinaryFormDiffersIsMergedAndChangesNothing() {
         // Declared bigint at the target for an integer at the source: the same values, another type in the rows' binary form.
-        table("rr_declared", "id int PRIMARY KEY, n int", "SELECT g, g FROM generate_series(1, 3000) g");
+        sourceTable("rr_declared", "id int PRIMARY KEY, n int", "SELECT g, g FROM generate_series(1, 3000) g");
         Map<String, Object> body = Map.of("source", tlsSource("require"),
                 "mappings", List.of(mirror("rr_declared", List.of("id"))),
                 "schemas", List.of(Map.of("name", "rr_declared", "columns", List.of(Map.of("name", "n", "type", "bigint")))));
@@ -264,7 +257,7 @@ class RangeResyncTest extends ConnectorTest {
         TestDatabases.execute(dbs.source(), "DROP TABLE IF EXISTS public.rr_domain", "DROP DOMAIN IF EXISTS public.rr_positive",
                 "DROP TYPE IF EXISTS public.rr_mood", "CREATE DOMAIN public.rr_positive AS int CHECK (VALUE > 0)",
                 "CREATE TYPE public.rr_mood AS ENUM ('sad', 'ok', 'happy')");
-        table("rr_domain", "id int PRIMARY KEY, n public.rr_positive, mood public.rr_mood",
+        sourceTable("rr_domain", "id int PRIMARY KEY, n public.rr_positive, mood public.rr_mood",
                 "SELECT g, g, (ARRAY['sad', 'ok', 'happy'])[g % 3 + 1]::public.rr_mood FROM generate_series(1, 3000) g");
         assertThat(sync(mirror("rr_domain", List.of("id"))).status()).isEqualTo(200);
 
@@ -285,7 +278,7 @@ class RangeResyncTest extends ConnectorTest {
 
     @Test
     void anUnchangedResyncReadsAlmostNothingOfTheSource() {
-        table("rr_quiet", "id int PRIMARY KEY, payload text", "SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 3000) g");
+        sourceTable("rr_quiet", "id int PRIMARY KEY, payload text", "SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 3000) g");
         Map<String, Object> upsert = mapping("public.rr_quiet", "rr_quiet", List.of("id"), null);
         assertThat(post("acme", ACME_TOKEN, Map.of("source", tlsSource("require"), "mappings", List.of(upsert))).status())
                 .isEqualTo(200);
@@ -302,7 +295,7 @@ class RangeResyncTest extends ConnectorTest {
 
     @Test
     void aConcurrentWriterDoesNotMakeTheTargetLeaveTheSnapshot() throws Exception {
-        table("rr_money", "id int PRIMARY KEY, amount bigint", "SELECT g, 1000 FROM generate_series(1, 3000) g");
+        sourceTable("rr_money", "id int PRIMARY KEY, amount bigint", "SELECT g, 1000 FROM generate_series(1, 3000) g");
         long total = 3000L * 1000;
         Map<String, Object> m = mirror("rr_money", List.of("id"));
         assertThat(sync(m).status()).isEqualTo(200);

@@ -155,6 +155,14 @@ public abstract class ConnectorTest {
                 + "), '')) FROM (SELECT " + columns + " FROM " + table + ") t").get(0);
     }
 
+    /** {@code public.name} at the source, made anew with {@code columns} and the rows of {@code rows} (a query or VALUES), readable by the test role. */
+    protected static void sourceTable(String name, String columns, String rows) {
+        TestDatabases.execute(dbs.source(), "DROP TABLE IF EXISTS public." + name,
+                "CREATE TABLE public." + name + " (" + columns + ")",
+                "INSERT INTO public." + name + " " + rows,
+                "GRANT SELECT ON public." + name + " TO readonly");
+    }
+
     protected static boolean tableExists(DataSource db, String qualified) {
         return "t".equals(TestDatabases.single(db, "SELECT to_regclass(?) IS NOT NULL", qualified));
     }
