@@ -336,7 +336,8 @@ public final class IngestBenchmark {
         say("starting the service …");
         syncWindows.clear();
         Path jfr = options.profile() ? work.resolve("service.jfr") : null;
-        service = remember(ServiceProcess.start(repo, work, servers.target(), options.writers(), options.batchRows(),
+        service = remember(ServiceProcess.start(repo, work, work.resolve("service-run" + run + ".log"), servers.target(),
+                options.writers(), options.batchRows(),
                 jfr, options.serviceClasspath(), options.heap()));
         say("service pid " + service.pid() + ": " + service.launch + (jfr != null ? " (with JFR, settings=profile)" : ""));
 

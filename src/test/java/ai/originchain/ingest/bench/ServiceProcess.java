@@ -51,7 +51,8 @@ final class ServiceProcess implements AutoCloseable {
         this.launch = launch;
     }
 
-    static ServiceProcess start(Path repoRoot, Path workDir, PgEndpoint target, int writers, int batchRows,
+    /** The service, its output into {@code log} (one file per run, so an odd run's log is kept). */
+    static ServiceProcess start(Path repoRoot, Path workDir, Path log, PgEndpoint target, int writers, int batchRows,
                                 Path jfrFile, Path runtimeClasspath, String heap) throws IOException, InterruptedException {
         String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
         int port;
@@ -86,7 +87,6 @@ final class ServiceProcess implements AutoCloseable {
                 "--originchain.sync.batch-rows=" + batchRows,
                 // The benchmark's sources run on this machine: loopback allowed, as in the tests.
                 "--originchain.source.denied-networks=" + ai.originchain.ingest.support.TestDatabases.DENIED_NETWORKS_BUT_LOOPBACK));
-        Path log = workDir.resolve("service.log");
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(repoRoot.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("SPRING_DATASOURCE_PASSWORD", target.password());
