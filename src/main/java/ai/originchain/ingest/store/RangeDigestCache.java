@@ -81,7 +81,7 @@ public class RangeDigestCache {
                 oid = rs.next() ? rs.getLong(1) : 0;
             }
         }
-        StringBuilder what = new StringBuilder("range-digests/1|").append(oid).append('|');
+        StringBuilder what = new StringBuilder("range-digests/2|").append(oid).append('|');
         for (TargetColumn column : plan.columns()) {
             what.append(column.name()).append(' ').append(column.type()).append(',');
         }
