@@ -30,6 +30,9 @@ public class TableReaders {
     public RowSource open(MappingJob job) {
         job.run().throwIfAborted();
         job.report().estimatedRows(job.sourceTable().estimatedRows());
+        if (job.modes().readsNothing()) {
+            return RowSource.empty(); // every range equal: no session of the source is opened for nothing
+        }
         try {
             TableQuery query = new TableQuery(job.sourceTable(), job.mapping().primaryKey(),
                     job.keyOrder(), job.report(), job.modes().readWhere(), job.modes().sourceParameters());

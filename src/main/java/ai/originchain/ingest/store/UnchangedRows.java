@@ -40,7 +40,7 @@ public class UnchangedRows {
 
     public RowSource skip(@ExchangeProperty("mappingJob") MappingJob job, @Body RowSource rows) {
         KeyOrder order = job.keyOrder();
-        if (order == null) {
+        if (order == null || job.modes().readsNothing()) {
             return rows;
         }
         DeletedKeys deleted = job.modes().deletedKeys();

@@ -406,6 +406,9 @@ public final class KeyRanges {
         return joined;
     }
 
+    /** The condition of no run at all: no range differs, so nothing is read. */
+    public static final String NO_ROWS = "FALSE";
+
     /** Up to this many runs are selected by ORed key comparisons (which can use the key's index), more by one search each. */
     static final int OR_RUNS = 32;
 
@@ -418,7 +421,7 @@ public final class KeyRanges {
      */
     public static String condition(KeyOrder order, String[][] bounds, List<int[]> runs) {
         if (runs.isEmpty()) {
-            return "FALSE";
+            return NO_ROWS;
         }
         if (runs.size() > OR_RUNS) {
             return searchCondition(order, bounds, runs);

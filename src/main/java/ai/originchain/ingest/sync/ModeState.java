@@ -36,6 +36,9 @@ public final class ModeState {
     public String rangeCondition() { return rangeCondition; }
     public void rangeCondition(String sql) { this.rangeCondition = sql; }
 
+    /** Whether the range comparison found every range equal: then neither side is read for the merge. */
+    public boolean readsNothing() { return KeyRanges.NO_ROWS.equals(rangeCondition); }
+
     /**
      * Conditions on the key, in key order, that cut a large merge into parts run at once (each its own
      * source read, target read and diff; together every key once), or null to merge in one; set by the

@@ -19,4 +19,18 @@ public interface RowSource extends java.io.Closeable {
      */
     default void abort() {
     }
+
+    /** No rows, and no connection. */
+    static RowSource empty() {
+        return new RowSource() {
+            @Override
+            public byte[] nextRow() {
+                return null;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
 }
