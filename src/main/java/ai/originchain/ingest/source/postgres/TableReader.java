@@ -29,6 +29,7 @@ public final class TableReader implements RowSource {
     private final Connection connection;
     private final CopyOut copy;
     private long rows;
+    private volatile boolean closed;
 
     private TableReader(Connection connection, CopyOut copy) {
         this.connection = connection;
@@ -156,11 +157,19 @@ public final class TableReader implements RowSource {
     /** Drops the connection at once (pgjdbc's abort takes no lock the reading thread holds); close still follows. */
     @Override
     public void abort() {
-        SourceSnapshot.abort(connection);
+        if (!closed) {
+            SourceSnapshot.abort(connection);
+        }
     }
 
     @Override
     public void close() {
+        if (closed) {
+            // A pool's connection may belong to its next user by now: touching its COPY would wait for that
+            // user's statement (measured: a 10M-row mirror answered 5 s late, waiting for the background digests).
+            return;
+        }
+        closed = true;
         if (copy.isActive()) {
             // Closed before the end: pgjdbc cannot bring a half-read COPY OUT back to a usable state (its
             // cancel leaves the rest of the stream on the wire), so the physical connection is dropped,
