@@ -165,8 +165,7 @@ public final class TableReader implements RowSource {
     @Override
     public void close() {
         if (closed) {
-            // A pool's connection may belong to its next user by now: touching its COPY would wait for that
-            // user's statement (measured: a 10M-row mirror answered 5 s late, waiting for the background digests).
+            // A pool's connection may belong to its next user by now: touching its COPY would wait for that user's statement.
             return;
         }
         closed = true;
