@@ -81,7 +81,7 @@ public class IngestProperties {
         private int rangeHashConnections = 2;
         private int maxRanges = 200_000;
         private int mergeParts = 2;
-        private long mergePartMinRows = 1_048_576;
+        private long mergePartMinRows = 65_536;
         public int getMergeParts() { return mergeParts; }
         public void setMergeParts(int mergeParts) { this.mergeParts = mergeParts; }
         public long getMergePartMinRows() { return mergePartMinRows; }
