@@ -163,6 +163,7 @@ public class MirrorDeletes {
             } catch (SQLException e) {
                 throw TargetErrors.unavailable(e);
             }
+            keys.counted(deletes, rows);
             double fraction = rows == 0 ? 0 : (double) deletes / rows;
             if (deletes > 0 && fraction > mode.maxDeleteFraction()) {
                 String reason = String.format(Locale.ROOT, "the sync would delete %d of the %d rows of %s.%s (%.1f%%), more "
@@ -179,7 +180,10 @@ public class MirrorDeletes {
         }
     }
 
-    /** Deletes (or soft-deletes) every spooled key, all mappings in one target transaction. */
+    /**
+     * Deletes (or soft-deletes) every spooled key, all mappings in one target transaction; a few keys
+     * (see {@link SpoolTable#fewDeletes}) each by its index, many by the planner's join.
+     */
     public void apply(@ExchangeProperty(SyncSteps.RUN) SyncRun run) {
         Connection connection = spools.connectionOf(run);
         if (connection == null) {
@@ -199,6 +203,9 @@ public class MirrorDeletes {
                     String match = keys.key.stream().map(k -> "t." + SqlNames.quote(k) + " = s." + SqlNames.quote(k))
                             .collect(Collectors.joining(" AND "));
                     String deletedAt = SqlNames.quote(MappingMode.DELETED_AT);
+                    String joins = keys.fewDeletes() ? "off" : "on";
+                    st.execute("SET LOCAL enable_hashjoin = " + joins);
+                    st.execute("SET LOCAL enable_mergejoin = " + joins);
                     int n = job.mapping().mode().softDelete()
                             ? st.executeUpdate("UPDATE " + table + " t SET " + deletedAt + " = pg_catalog.now() FROM "
                                     + keys.name + " s WHERE " + match + " AND t." + deletedAt + " IS NULL")

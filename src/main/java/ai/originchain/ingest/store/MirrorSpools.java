@@ -198,11 +198,17 @@ public class MirrorSpools {
     /** One mirror mapping's keys to delete, buffered up to {@link #FLUSH_BYTES} and then copied in. */
     static final class SpoolTable implements DeletedKeys {
         static final int FLUSH_BYTES = 256 * 1024;
+        /**
+         * Measured at 10M rows (100,000 deletes, PostgreSQL 17): 9 µs a key looked up in the index, 0.44 µs a
+         * row of the table scanned for a hash join; they break even near one delete in 20 rows.
+         */
+        static final int FEW_DELETES = 20;
         private final Spool spool;
         final String name;
         final List<String> key;
         private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(FLUSH_BYTES + 4096);
         private volatile boolean invalid;
+        private volatile boolean fewDeletes;
 
         SpoolTable(Spool spool, String name, List<String> key) {
             this.spool = spool;
@@ -240,6 +246,19 @@ public class MirrorSpools {
 
         boolean invalid() {
             return invalid;
+        }
+
+        /** What the mass-delete guard counted: the keys to delete, and the rows in scope they are deleted from. */
+        void counted(long deletes, long rows) {
+            fewDeletes = deletes * FEW_DELETES <= rows;
+        }
+
+        /**
+         * Whether the deletes are at most one in {@link #FEW_DELETES} of the rows: then a lookup of each key in
+         * the key's index is cheaper than the hash join over the whole table the planner would choose.
+         */
+        boolean fewDeletes() {
+            return fewDeletes;
         }
 
         synchronized void flush() throws SQLException {

@@ -95,6 +95,23 @@ class MirrorModeTest extends ConnectorTest {
     }
 
     @Test
+    void aFewDeletesAmongManyRowsAreLookedUpByKeyAndOnlyTheyGo() {
+        sourceTable("mir_few", "id int PRIMARY KEY, name text", "SELECT g, 'n' || g FROM generate_series(1, 4000) g");
+        sync(mirror("mir_few", "mir_few"));
+        // 1% of the rows: few enough to be deleted by key lookups rather than a join over the table.
+        TestDatabases.execute(source(), "DELETE FROM public.mir_few WHERE id % 100 = 7 OR id IN (1, 4000)",
+                "UPDATE public.mir_few SET name = 'changed' WHERE id = 8");
+
+        Response resync = sync(mirror("mir_few", "mir_few"));
+
+        assertThat(resync.status()).as(resync.body()).isEqualTo(200);
+        assertThat(mapping0(resync).get("rows_deleted").asLong()).isEqualTo(42);
+        assertThat(mapping0(resync).get("rows_changed").asLong()).isEqualTo(1);
+        assertThat(TestDatabases.single(target(), "SELECT count(*) FROM acme.mir_few")).isEqualTo("3958");
+        assertSameRows("mir_few", "id, name");
+    }
+
+    @Test
     void softDeletesKeepTheRowWithItsTimeAndARowThatComesBackIsLiveAgain() {
         sourceTable("mir_soft", "id int PRIMARY KEY, name text", "SELECT g, 'n' || g FROM generate_series(1, 50) g");
         Response first = sync(mirror("mir_soft", "mir_soft", "delete_mode", "soft"));
