@@ -203,7 +203,7 @@ public class MirrorDeletes {
                     String match = keys.key.stream().map(k -> "t." + SqlNames.quote(k) + " = s." + SqlNames.quote(k))
                             .collect(Collectors.joining(" AND "));
                     String deletedAt = SqlNames.quote(MappingMode.DELETED_AT);
-                    String joins = keys.fewDeletes() ? "off" : "on";
+                    String joins = keys.fewDeletes() ? "off" : "DEFAULT"; // DEFAULT: the session's own setting
                     st.execute("SET LOCAL enable_hashjoin = " + joins);
                     st.execute("SET LOCAL enable_mergejoin = " + joins);
                     int n = job.mapping().mode().softDelete()
