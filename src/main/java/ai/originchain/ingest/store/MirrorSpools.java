@@ -248,7 +248,7 @@ public class MirrorSpools {
             return invalid;
         }
 
-        /** What the mass-delete guard counted: the keys to delete, and the rows in scope they are deleted from. */
+        /** What the mass-delete guard counted: the keys to delete, and the target table's (live) rows. */
         void counted(long deletes, long rows) {
             fewDeletes = deletes * FEW_DELETES <= rows;
         }

@@ -95,10 +95,10 @@ class MirrorModeTest extends ConnectorTest {
     }
 
     @Test
-    void aFewDeletesAmongManyRowsAreLookedUpByKeyAndOnlyTheyGo() {
+    void aFewDeletesAmongManyRowsRemoveThoseRowsAndNoOther() {
         sourceTable("mir_few", "id int PRIMARY KEY, name text", "SELECT g, 'n' || g FROM generate_series(1, 4000) g");
         sync(mirror("mir_few", "mir_few"));
-        // 1% of the rows: few enough to be deleted by key lookups rather than a join over the table.
+        // 1% of the rows: few enough that the deletes run as key lookups (the planner's joins off), the path this covers.
         TestDatabases.execute(source(), "DELETE FROM public.mir_few WHERE id % 100 = 7 OR id IN (1, 4000)",
                 "UPDATE public.mir_few SET name = 'changed' WHERE id = 8");
 
