@@ -62,11 +62,22 @@ class HttpEdgeTest extends ConnectorTest {
             }
             head.append("\r\n");
             OutputStream out = socket.getOutputStream();
-            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-            if (body != null) {
-                out.write(body);
+            try {
+                out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+                if (body != null) {
+                    out.write(body);
+                }
+                out.flush();
+            } catch (IOException refusedMidway) {
+                // A server that answers before reading all of a request (a header over its limit) may close
+                // while this side still writes; its answer is in this socket's buffer all the same.
+                try {
+                    return parse(socket.getInputStream().readAllBytes());
+                } catch (IOException unread) {
+                    refusedMidway.addSuppressed(unread);
+                    throw refusedMidway;
+                }
             }
-            out.flush();
             return parse(socket.getInputStream().readAllBytes());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -181,7 +192,8 @@ class HttpEdgeTest extends ConnectorTest {
     @Test
     void anOversizedHeaderIs400ProblemJson() {
         Raw response = send("POST", SYNC, Map.of("Content-Type", "application/json",
-                "Authorization", "Bearer " + "a".repeat(64 * 1024)), manifest("edge_big_header"));
+                // Twice the server's 8 KB limit: the whole request fits the sockets' buffers, so it is written before the answer.
+                "Authorization", "Bearer " + "a".repeat(16 * 1024)), manifest("edge_big_header"));
         assertProblem(response, 400);
         assertThat(tableExists(target(), "acme.edge_big_header")).isFalse();
     }
