@@ -12,8 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -23,15 +21,15 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * The manifests in k8s/ agree with the service: ports, probe paths, mounts, ConfigMaps identical to the
- * repository's application.yaml and routes, every referenced ConfigMap/Secret/key present, hardening in place.
- * Runs with the repository root as working directory; needs no cluster.
+ * The manifests in k8s/ agree with the service: ports, probe paths, mounts, ConfigMaps that kustomize
+ * generates from the repository's application.yaml and routes, every referenced ConfigMap/Secret/key
+ * present, hardening in place. Runs with the repository root as working directory; needs no cluster
+ * (the kustomize build itself is checked where kubectl is installed).
  */
 class KubernetesManifestsTest {
 
@@ -39,10 +37,13 @@ class KubernetesManifestsTest {
     static final Path K8S = ROOT.resolve("k8s");
     static final String APP_LABEL = "app.kubernetes.io/name";
     static final String APP_NAME = "originchain-ingest";
-    static final String REGENERATE = "k8s/configmap.yaml is stale: run k8s/generate-configmaps.sh";
+    static final Path KUSTOMIZATION = ROOT.resolve("kustomization.yaml");
+    static final String LIST_IT = "list it under configMapGenerator in kustomization.yaml";
 
-    /** Every document of every k8s/*.yaml file except kustomization.yaml, with the file it came from. */
+    /** Every document of every k8s/*.yaml file, with the file it came from. */
     static final List<Resource> resources = new ArrayList<>();
+    /** The ConfigMaps kustomization.yaml generates: name, then key to the file's content. */
+    static final Map<String, Map<String, String>> generatedConfigMaps = new TreeMap<>();
 
     record Resource(String file, Map<String, Object> doc) {
         String kind() {
@@ -71,20 +72,27 @@ class KubernetesManifestsTest {
                 resources.add(new Resource(file.getFileName().toString(), cast(doc)));
             }
         }
+        assertThat(KUSTOMIZATION).as("kustomization.yaml at the repository root, for `kubectl apply -k .`").isRegularFile();
+        for (Map<String, Object> generator : maps(loadOne(KUSTOMIZATION).get("configMapGenerator"))) {
+            Map<String, String> data = new TreeMap<>();
+            for (String file : strings(generator.get("files"))) {
+                assertThat(ROOT.resolve(file)).as("kustomization.yaml generates a ConfigMap from %s", file).isRegularFile();
+                data.put(Path.of(file).getFileName().toString(), read(ROOT.resolve(file)));
+            }
+            generatedConfigMaps.put((String) generator.get("name"), data);
+        }
     }
 
     // ---- kustomization -------------------------------------------------------------------------------
 
     @Test
     void kustomizationListsEveryManifestAndEachExists() throws IOException {
-        Path kustomization = K8S.resolve("kustomization.yaml");
-        assertThat(kustomization).as("k8s/kustomization.yaml, for `kubectl apply -k k8s/`").isRegularFile();
-        List<String> listed = strings(loadOne(kustomization).get("resources"));
+        List<String> listed = strings(loadOne(KUSTOMIZATION).get("resources"));
         for (String name : listed) {
-            assertThat(K8S.resolve(name)).as("k8s/kustomization.yaml lists %s, which must exist in k8s/", name).isRegularFile();
+            assertThat(ROOT.resolve(name)).as("kustomization.yaml lists %s, which must exist", name).isRegularFile();
         }
-        List<String> files = manifestFiles().stream().map(p -> p.getFileName().toString()).toList();
-        assertThat(listed).as("k8s/kustomization.yaml resources must list every manifest file of k8s/")
+        List<String> files = manifestFiles().stream().map(p -> "k8s/" + p.getFileName()).toList();
+        assertThat(listed).as("kustomization.yaml resources must list every manifest file of k8s/")
                 .containsExactlyInAnyOrderElementsOf(files);
         assertThat(resources).as("manifests in k8s/").isNotEmpty();
     }
@@ -246,11 +254,9 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void configMapsHoldTheRepositorysFilesByteForByte() throws IOException {
-        for (Resource cm : ofKind("ConfigMap")) {
-            assertThat(cm.doc()).as("%s: use data (text), not binaryData", cm).doesNotContainKey("binaryData");
-        }
-        assertThat(configMapData("originchain-ingest-config")).as(REGENERATE + " (application.yaml differs)")
+    void configMapsAreGeneratedFromEveryFileTheAppReads() throws IOException {
+        assertThat(ofKind("ConfigMap")).as("ConfigMaps are generated by kustomize, not kept in k8s/").isEmpty();
+        assertThat(generatedConfigMaps.get("originchain-ingest-config")).as("originchain-ingest-config: " + LIST_IT)
                 .isEqualTo(Map.of("application.yaml", read(ROOT.resolve("application.yaml"))));
 
         Map<String, String> routes = new TreeMap<>();
@@ -260,14 +266,43 @@ class KubernetesManifestsTest {
             }
         }
         assertThat(routes).as("routes/*.yaml in the repository").isNotEmpty();
-        assertThat(new TreeMap<>(configMapData("originchain-ingest-routes")))
-                .as(REGENERATE + " (routes/*.yaml differ)").isEqualTo(routes);
+        assertThat(generatedConfigMaps.get("originchain-ingest-routes")).as("every routes/*.yaml: " + LIST_IT)
+                .isEqualTo(routes);
+        assertThat(generatedConfigMaps.getOrDefault("originchain-ingest-manifests", Map.of()))
+                .as("every routes/manifests/* file: " + LIST_IT).isEqualTo(manifestFilesOfRepo());
+    }
 
-        Map<String, String> manifests = manifestFilesOfRepo();
-        if (!manifests.isEmpty() || exists("ConfigMap", "originchain-ingest-manifests")) {
-            assertThat(new TreeMap<>(configMapData("originchain-ingest-manifests")))
-                    .as(REGENERATE + " (routes/manifests/* differ)").isEqualTo(manifests);
+    @Test
+    void kustomizeBuildsConfigMapsHoldingTheFilesByteForByte() throws Exception {
+        Assumptions.assumeTrue(commandWorks("kubectl", "version", "--client"), "kubectl (with kustomize) is not installed");
+        Process p = new ProcessBuilder("kubectl", "kustomize", ROOT.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String built = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("kubectl kustomize finished").isTrue();
+        assertThat(p.exitValue()).as("kubectl kustomize exit code").isZero();
+
+        Map<String, String> builtNames = new TreeMap<>();
+        Map<String, Object> builtDeployment = null;
+        for (Object doc : yaml().loadAll(built)) {
+            Map<String, Object> resource = cast(doc);
+            String name = (String) map(resource, "metadata").get("name");
+            if ("ConfigMap".equals(resource.get("kind"))) {
+                String generator = name.replaceFirst("-[a-z0-9]{10}$", "");
+                assertThat(generatedConfigMaps).as("ConfigMap %s comes from a generator", name).containsKey(generator);
+                Map<String, String> data = new TreeMap<>();
+                optionalMap(resource, "data").forEach((k, v) -> data.put(k, v == null ? "" : v.toString()));
+                assertThat(data).as("ConfigMap %s holds its files byte for byte", name).isEqualTo(generatedConfigMaps.get(generator));
+                assertThat(map(map(resource, "metadata"), "labels")).containsEntry(APP_LABEL, APP_NAME);
+                builtNames.put(generator, name);
+            } else if ("Deployment".equals(resource.get("kind"))) {
+                builtDeployment = resource;
+            }
         }
+        assertThat(builtNames.keySet()).as("every generated ConfigMap is built").isEqualTo(generatedConfigMaps.keySet());
+        assertThat(builtDeployment).as("the Deployment is built").isNotNull();
+        List<String> mounted = maps(map(map(map(builtDeployment, "spec"), "template"), "spec").get("volumes")).stream()
+                .filter(v -> v.get("configMap") instanceof Map<?, ?>).map(v -> (String) map(v, "configMap").get("name")).toList();
+        assertThat(mounted).as("the Deployment mounts the generated (content-hashed) names")
+                .containsExactlyInAnyOrderElementsOf(builtNames.values());
     }
 
     // ---- deployment: environment and Secret ----------------------------------------------------------
@@ -396,46 +431,6 @@ class KubernetesManifestsTest {
         assertThat(secret).contains("{{originchain.secrets.").doesNotContain("${originchain.secrets.");
     }
 
-    // ---- the generator --------------------------------------------------------------------------------
-
-    @Test
-    void generatorKeepsEveryByteOfAwkwardFiles(@TempDir Path tmp) throws Exception {
-        Assumptions.assumeTrue(commandWorks("bash", "-c", "true"), "bash is not available");
-        Files.createDirectories(tmp.resolve("k8s"));
-        Files.createDirectories(tmp.resolve("routes/manifests"));
-        Files.copy(K8S.resolve("generate-configmaps.sh"), tmp.resolve("k8s/generate-configmaps.sh"));
-        Map<String, String> routes = new TreeMap<>(Map.of(
-                "no-final-newline.yaml", "- route:\n    id: x",
-                "blank-lines-at-end.yaml", "a: 1\n\n\n",
-                "leading-spaces.yaml", "  indented: first line\nnext: line\n",
-                "leading-blank-line.yaml", "\n   \nkey: value with trailing spaces   \n\ttab: line\n",
-                "empty.yaml", "",
-                "unicode.yaml", "# façade — ±∞ 名前\nq: \"'|>#: ---\"\n---\n...\n"));
-        for (Map.Entry<String, String> e : routes.entrySet()) {
-            Files.writeString(tmp.resolve("routes").resolve(e.getKey()), e.getValue());
-        }
-        Files.writeString(tmp.resolve("routes/not-a-route.txt"), "ignored\n");
-        Files.writeString(tmp.resolve("routes/manifests/orders.yaml"), "schedule: 0 0 * * * ?\n");
-        Files.writeString(tmp.resolve("application.yaml"), "server:\n  port: 8080\n");
-
-        Process p = new ProcessBuilder("bash", tmp.resolve("k8s/generate-configmaps.sh").toString())
-                .redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("generator finished").isTrue();
-        assertThat(p.exitValue()).as("generator exit code; output: %s", output).isZero();
-
-        Map<String, Map<String, Object>> data = new LinkedHashMap<>();
-        for (Object doc : loadAll(tmp.resolve("k8s/configmap.yaml"))) {
-            if (doc != null) {
-                Map<String, Object> m = cast(doc);
-                data.put((String) map(m, "metadata").get("name"), optionalMap(m, "data"));
-            }
-        }
-        assertThat(data.get("originchain-ingest-config")).isEqualTo(Map.of("application.yaml", "server:\n  port: 8080\n"));
-        assertThat(new TreeMap<>(data.get("originchain-ingest-routes"))).isEqualTo(routes);
-        assertThat(data.get("originchain-ingest-manifests")).isEqualTo(Map.of("orders.yaml", "schedule: 0 0 * * * ?\n"));
-    }
-
     // ---- helpers --------------------------------------------------------------------------------------
 
     static List<Path> manifestFiles() throws IOException {
@@ -530,11 +525,14 @@ class KubernetesManifestsTest {
     }
 
     static boolean exists(String kind, String name) {
+        if ("ConfigMap".equals(kind) && generatedConfigMaps.containsKey(name)) {
+            return true;
+        }
         return ofKind(kind).stream().anyMatch(r -> Objects.equals(r.name(), name));
     }
 
     static void assertExists(String kind, String name, String usedBy) {
-        assertThat(exists(kind, name)).as("%s %s (used by %s) must be defined in k8s/", kind, name, usedBy).isTrue();
+        assertThat(exists(kind, name)).as("%s %s (used by %s) must be defined in k8s/ or generated by kustomization.yaml", kind, name, usedBy).isTrue();
     }
 
     static Resource deployment() {
@@ -587,10 +585,8 @@ class KubernetesManifestsTest {
     }
 
     static Map<String, String> configMapData(String name) {
-        Resource cm = ofKind("ConfigMap").stream().filter(r -> name.equals(r.name())).findFirst()
-                .orElseGet(() -> fail("ConfigMap " + name + " is missing from k8s/: run k8s/generate-configmaps.sh"));
-        Map<String, String> data = new LinkedHashMap<>();
-        optionalMap(cm.doc(), "data").forEach((k, v) -> data.put(k, v == null ? "" : v.toString()));
+        Map<String, String> data = generatedConfigMaps.get(name);
+        assertThat(data).as("ConfigMap %s: %s", name, LIST_IT).isNotNull();
         return data;
     }
 
