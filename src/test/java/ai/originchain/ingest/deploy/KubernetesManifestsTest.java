@@ -411,7 +411,7 @@ class KubernetesManifestsTest {
                 .replace("${project.artifactId}", text.apply("/project/artifactId"))
                 .replace("${project.version}", text.apply("/project/version"));
         assertThat(container().get("image")).as("the Deployment's image is pom.xml's image.name").isEqualTo(image);
-        assertThat(Files.readString(ROOT.resolve("README.md"))).as("README names the image").contains("`" + image + "`");
+        assertThat(Files.readString(ROOT.resolve("docs/operations.md"))).as("docs/operations.md names the image").contains("`" + image + "`");
 
         String jibUser = text.apply("//plugin[artifactId='jib-maven-plugin']/configuration/container/user");
         Map<String, Object> podSc = optionalMap(podSpec(), "securityContext");

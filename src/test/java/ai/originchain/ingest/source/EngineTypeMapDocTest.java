@@ -12,8 +12,8 @@ import ai.originchain.ingest.source.mysql.MySqlTypeMap;
 import ai.originchain.ingest.source.sqlite.SqliteTypeMap;
 import ai.originchain.ingest.typemap.TypeMap;
 
-/** README.md's MySQL and SQLite type map tables are the engines' rules, row for row. */
-class ReadmeEngineTypeMapTest {
+/** docs/sources.md's MySQL and SQLite type map tables are the engines' rules, row for row. */
+class EngineTypeMapDocTest {
 
     @Test
     void readmeMySqlTypeMapEqualsTheRulesInCode() throws Exception {
@@ -26,9 +26,9 @@ class ReadmeEngineTypeMapTest {
     }
 
     private static List<String> table(String heading, String header) throws Exception {
-        List<String> lines = Files.readAllLines(Path.of("README.md"));
+        List<String> lines = Files.readAllLines(Path.of("docs/sources.md"));
         int at = lines.indexOf(heading);
-        assertThat(at).as("README.md has a '%s' section", heading).isNotNegative();
+        assertThat(at).as("docs/sources.md has a '%s' section", heading).isNotNegative();
         return lines.stream().skip(at).dropWhile(l -> !l.startsWith(header)).skip(2).takeWhile(l -> l.startsWith("|")).toList();
     }
 

@@ -8,14 +8,14 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-/** README.md's type map table is the code's rules, row for row: edit TypeMap.rules() and the table together. */
-class ReadmeTypeMapTest {
+/** docs/modes.md's type map table is the code's rules, row for row: edit TypeMap.rules() and the table together. */
+class TypeMapDocTest {
 
     @Test
     void readmeTypeMapTableEqualsTheRulesInCode() throws Exception {
-        List<String> lines = Files.readAllLines(Path.of("README.md"));
+        List<String> lines = Files.readAllLines(Path.of("docs/modes.md"));
         int heading = lines.indexOf("## Type map");
-        assertThat(heading).as("README.md has a '## Type map' section").isNotNegative();
+        assertThat(heading).as("docs/modes.md has a '## Type map' section").isNotNegative();
         List<String> rows = lines.stream().skip(heading)
                 .dropWhile(l -> !l.startsWith("| source type"))
                 .skip(2)
