@@ -85,6 +85,32 @@ class OpenApiConformanceTest extends ConnectorTest {
     }
 
     @Test
+    void everyDefaultIsAValueOfItsOwnSchema() {
+        Map<String, JsonNode> defaults = new LinkedHashMap<>();
+        collectDefaults(document, "", defaults);
+        assertThat(defaults).as("the document declares defaults (limit, max_delete_fraction …)").isNotEmpty();
+        defaults.forEach((where, schema) -> {
+            ObjectNode withoutDefault = (ObjectNode) schema.deepCopy();
+            JsonNode value = withoutDefault.remove("default");
+            Set<ValidationMessage> errors = SCHEMAS.getSchema(withoutDefault, STRICT).validate(value);
+            assertThat(errors).as("the default %s at %s is a value of its schema %s", value, where, withoutDefault).isEmpty();
+        });
+    }
+
+    private static void collectDefaults(JsonNode node, String where, Map<String, JsonNode> found) {
+        if (node.isObject()) {
+            if (node.has("default") && node.has("type")) {
+                found.put(where, node);
+            }
+            node.fields().forEachRemaining(field -> collectDefaults(field.getValue(), where + "/" + field.getKey(), found));
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                collectDefaults(node.get(i), where + "/" + i, found);
+            }
+        }
+    }
+
+    @Test
     void everyOperationDocumentsItsSuccessItsProblemsAndTheContractsFields() {
         Map<String, JsonNode> operations = operations();
         assertThat(operations.keySet()).contains("post-sync", "post-mysql-sync", "post-sqlite-sync", "get-sync", "list-syncs", "cancel-sync",

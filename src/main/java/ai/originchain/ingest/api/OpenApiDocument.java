@@ -2,6 +2,8 @@ package ai.originchain.ingest.api;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +29,7 @@ import org.springframework.stereotype.Component;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 /**
  * Serves {@code /v1/openapi.json}: the document camel-openapi-java generates from the REST DSL,
@@ -36,7 +39,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * the generator puts every body under the verb's {@code produces}, so a problem would read as
  * {@code application/json} instead of {@code application/problem+json};</li>
  * <li>the type of each response header ({@code dataType}), which its OpenAPI 3.1 output loses;</li>
- * <li>null on a referenced schema marked {@value #NULLABLE}.</li>
+ * <li>null on a referenced schema marked {@value #NULLABLE};</li>
+ * <li>a {@code default} of its schema's type: annotations and the REST DSL give every default as text,
+ * so {@code 20} and {@code 0.5} would be served as {@code "20"} and {@code "0.5"}, which validators and
+ * client generators reject.</li>
  * </ul>
  * Operations no REST verb can declare (the SQLite upload) are merged from {@value #HAND_WRITTEN_PATHS}.
  * Camel takes the one {@link RestApiProcessorFactory} in its registry for the API endpoint.
@@ -109,6 +115,7 @@ public class OpenApiDocument implements RestApiProcessorFactory {
             }
         }
         nullable(document);
+        typedDefaults(document);
         if (paths instanceof ObjectNode generated) {
             handWrittenPaths.fields().forEachRemaining(path -> {
                 if (!generated.has(path.getKey())) {
@@ -131,6 +138,27 @@ public class OpenApiDocument implements RestApiProcessorFactory {
             object.forEach(this::nullable);
         } else if (node.isArray()) {
             node.forEach(this::nullable);
+        }
+    }
+
+    private static void typedDefaults(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            if (object.get("default") instanceof TextNode text) {
+                String type = object.path("type").asText("");
+                try {
+                    switch (type) {
+                        case "integer" -> object.put("default", new BigInteger(text.asText()));
+                        case "number" -> object.put("default", new BigDecimal(text.asText()));
+                        case "boolean" -> object.put("default", Boolean.parseBoolean(text.asText()));
+                        default -> { }
+                    }
+                } catch (NumberFormatException e) {
+                    throw new IllegalStateException("the default of a " + type + " schema is not one: " + text, e);
+                }
+            }
+            object.forEach(OpenApiDocument::typedDefaults);
+        } else if (node.isArray()) {
+            node.forEach(OpenApiDocument::typedDefaults);
         }
     }
 
