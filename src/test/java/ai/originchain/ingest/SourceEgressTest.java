@@ -54,6 +54,14 @@ class SourceEgressTest extends ConnectorTest {
     }
 
     @Test
+    void cloudMetadataEndpointsOutsideTheDeniedNetworksAreRefusedToo() {
+        // Neither is inside this service's denied networks: the metadata endpoints are refused by themselves.
+        assertRefused(post("acme", ACME_TOKEN, body("100.100.100.200", 5432, "egress_metadata")), "egress_metadata");
+        assertRefused(post("acme", ACME_TOKEN, body("fd00:ec2::254", 5432, "egress_metadata")), "egress_metadata");
+        assertRefused(post("acme", ACME_TOKEN, body("[fd20:ce::254]", 80, "egress_metadata")), "egress_metadata");
+    }
+
+    @Test
     void theTargetStoresOwnEndpointAndTheServiceItselfAreRefusedUnderAnyLocalName() {
         for (String host : List.of("localhost", "127.0.0.1", "127.0.0.2")) {
             assertRefused(post("acme", ACME_TOKEN, body(host, dbs.target.getPort(), "egress_target")), "egress_target");

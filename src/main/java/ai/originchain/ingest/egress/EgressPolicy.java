@@ -18,11 +18,11 @@ import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.failure.SyncFailure;
 
 /**
- * Where the service may connect on a tenant's behalf (CONTRACT §3). Every outbound connection asks
+ * Where the service may connect on a tenant's behalf (README "Egress policy"). Every outbound connection asks
  * {@link #check} first and connects only to the {@link CheckedEndpoint}'s addresses: the host is
  * resolved once, every address it resolves to is checked, and a refusal comes before any packet is
- * sent. In order, an address is refused when it is unspecified ({@code 0.0.0.0}, {@code ::}) or a
- * protected endpoint (the target store, the service itself), allowed when it is an exact allowed
+ * sent. In order, an address is refused when it is unspecified ({@code 0.0.0.0}, {@code ::}), a
+ * cloud metadata endpoint ({@link MetadataEndpoints}, every port) or a protected endpoint (the target store, the service itself), allowed when it is an exact allowed
  * endpoint ({@code originchain.source.allowed-endpoints}, the demo's source), refused inside a denied
  * network, and allowed only inside an allowed network. One refused address refuses the host.
  */
@@ -106,6 +106,9 @@ public class EgressPolicy {
     String refusal(InetAddress address, int port) {
         if (address.isAnyLocalAddress()) {
             return "unspecified address";
+        }
+        if (MetadataEndpoints.contains(address)) {
+            return "cloud metadata endpoint";
         }
         for (Endpoint endpoint : protectedEndpoints) {
             if (endpoint.port() == port && covers(endpoint, address, true)) {

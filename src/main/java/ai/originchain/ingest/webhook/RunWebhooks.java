@@ -121,6 +121,8 @@ public class RunWebhooks {
         exchange.getMessage().setHeader(SIGNATURE, "sha256=" + sign(secret, timestamp, body));
         exchange.getMessage().setHeader(SYNC_ID, run.id());
         exchange.getMessage().setHeader("User-Agent", "originchain-ingest");
+        // Whatever Content-Encoding the receiver claims, its answer is never inflated.
+        exchange.setProperty(Exchange.SKIP_GZIP_ENCODING, true);
         exchange.setProperty(SENT, true);
     }
 
@@ -140,6 +142,7 @@ public class RunWebhooks {
         outcome.put("status", "delivered");
         outcome.put("attempts", attempts(exchange));
         outcome.put("http_status", exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        outcome.put("finished_at", Instant.now().toString());
         SyncSteps.logContext(run);
         log.info("sync {} of tenant {}: webhook delivered to {} (HTTP {}, {} attempt(s))", run.id(), run.tenant(),
                 run.manifest().webhook().host(), outcome.get("http_status"), outcome.get("attempts"));
@@ -147,26 +150,34 @@ public class RunWebhooks {
         return record(run, outcome);
     }
 
-    /** Every attempt failed, or the delivery was refused before any: the outcome, as parameters of the history update. */
+    /**
+     * Every attempt failed, or the delivery was refused before any: the outcome, as parameters of the
+     * history update. The run records only {@code failed}, the attempts and when: nothing that would
+     * tell one network failure from another (the API would map the network); the log says why.
+     */
     public Map<String, Object> failed(@ExchangeProperty(SyncSteps.RUN) SyncRun run, Exchange exchange)
             throws JsonProcessingException {
         Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         Map<String, Object> outcome = new LinkedHashMap<>();
         outcome.put("status", "failed");
         outcome.put("attempts", attempts(exchange));
-        if (cause instanceof HttpOperationFailedException http) {
-            outcome.put("http_status", http.getStatusCode());
-            outcome.put("error", "the receiver answered HTTP " + http.getStatusCode());
-        } else if (cause instanceof SyncFailure refused) {
-            outcome.put("error", refused.getMessage());
-        } else {
-            outcome.put("error", "could not reach the receiver (" + (cause == null ? "unknown" : cause.getClass().getSimpleName()) + ")");
-        }
+        outcome.put("finished_at", Instant.now().toString());
         SyncSteps.logContext(run);
         log.warn("sync {} of tenant {}: webhook to {} failed after {} attempt(s): {}", run.id(), run.tenant(),
-                run.manifest().webhook().host(), outcome.get("attempts"), outcome.get("error"));
+                run.manifest().webhook().host(), outcome.get("attempts"), why(cause));
         SyncSteps.clearLogContext();
         return record(run, outcome);
+    }
+
+    /** For the log only: the receiver's status, the refusal, or the kind of network failure; never the URL. */
+    private static String why(Exception cause) {
+        if (cause instanceof HttpOperationFailedException http) {
+            return "the receiver answered HTTP " + http.getStatusCode();
+        }
+        if (cause instanceof SyncFailure refused) {
+            return refused.getMessage();
+        }
+        return cause == null ? "unknown" : cause.getClass().getName();
     }
 
     private Map<String, Object> record(SyncRun run, Map<String, Object> outcome) throws JsonProcessingException {
@@ -182,8 +193,7 @@ public class RunWebhooks {
         if (!Boolean.TRUE.equals(exchange.getProperty(SENT, Boolean.class))) {
             return 0;
         }
-        Integer redeliveries = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
-        return 1 + (redeliveries == null ? 0 : redeliveries);
+        return 1 + DeliveryAttempts.redeliveries(exchange);
     }
 
     private CheckedEndpoint endpoint(WebhookSpec webhook) {

@@ -66,6 +66,43 @@ class EgressPolicyTest {
         assertThat(CheckedEndpoint.fromText(checked.host(), checked.toText())).isEqualTo(checked);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"169.254.169.254", "fd00:ec2::254", "[fd00:ec2::254]", "fd20:ce::254", "169.254.170.2",
+            "169.254.170.23", "fd00:ec2::23", "100.100.100.200", "168.63.129.16",
+            // The same IPv4 endpoints inside IPv6: mapped, compatible, NAT64, 6to4.
+            "::ffff:169.254.169.254", "::ffff:100.100.100.200", "::a9fe:a9fe", "64:ff9b::6464:64c8", "2002:a9fe:a9fe::1"})
+    void cloudMetadataEndpointsAreRefusedOnEveryPortWhateverTheSettingsSay(String host) {
+        IngestProperties properties = defaults();
+        properties.getSource().setDeniedNetworks(List.of());
+        properties.getSource().setAllowedNetworks(List.of("0.0.0.0/0", "::/0"));
+        String literal = host.startsWith("[") ? host : host.contains(":") ? "[" + host + "]" : host;
+        properties.getSource().setAllowedEndpoints(List.of(literal + ":80", literal + ":443", literal + ":5432"));
+        EgressPolicy policy = new EgressPolicy(properties);
+        policy.allowEndpoint(host, 3306);
+
+        for (int port : new int[] {80, 443, 5432, 3306, 8775}) {
+            SyncFailure refused = refusal(policy, host, port);
+            assertThat(refused).as(host + ":" + port).isNotNull();
+            assertThat(refused.kind()).isEqualTo(SyncFailure.Kind.MISMATCH);
+            assertThat(refused.errors().get(0).field()).isEqualTo("source.host");
+            assertThat(refused.getMessage()).contains("refused by its egress policy").doesNotContainIgnoringCase("metadata");
+        }
+        // The webhook's field gets the same answer.
+        assertThat(catchThrowableOfType(SyncFailure.class, () -> policy.check("webhook.url", host, 443))
+                .errors().get(0).field()).isEqualTo("webhook.url");
+    }
+
+    @Test
+    void addressesBesideTheMetadataEndpointsStayOpenWhenTheSettingsOpenThem() {
+        IngestProperties properties = defaults();
+        properties.getSource().setDeniedNetworks(List.of());
+        EgressPolicy policy = new EgressPolicy(properties);
+
+        for (String host : List.of("169.254.169.253", "100.100.100.201", "fd00:ec2::255", "168.63.129.17", "::ffff:100.100.100.201")) {
+            assertThat(policy.check("source.host", host, 5432).addresses()).as(host).hasSize(1);
+        }
+    }
+
     @Test
     void deniedNetworksWinOverAllowedOnesAndNothingOutsideTheAllowedOnesGoesThrough() {
         IngestProperties properties = defaults();

@@ -127,6 +127,18 @@ class RunWebhookTest extends ConnectorTest {
                 .isEqualTo("0");
     }
 
+    @Test
+    void aWebhookAtACloudMetadataEndpointIs422WhateverTheDeniedNetworksSay() {
+        for (String url : List.of("https://100.100.100.200/hook", "https://[fd00:ec2::254]/latest/hook", "https://[fd00:ec2::23]:8443/hook")) {
+            Response answer = post("acme", ACME_TOKEN, manifest("webhook_metadata", url));
+
+            assertThat(answer.status()).as(url + ": " + answer.body()).isEqualTo(422);
+            assertThat(answer.json().get("errors").get(0).get("field").asText()).isEqualTo("webhook.url");
+        }
+        assertThat(TestDatabases.single(target(), "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'acme' AND tablename = 'webhook_metadata'"))
+                .isEqualTo("0");
+    }
+
     private JsonNode run(String syncId) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(
                         URI.create("http://localhost:" + port + "/v1/tenants/acme/ingest/postgres/syncs/" + syncId))

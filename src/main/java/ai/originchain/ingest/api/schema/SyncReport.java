@@ -60,7 +60,7 @@ public record SyncReport(
     public record WebhookOutcome(
             @Schema(allowableValues = {"pending", "delivered", "failed"}) String status,
             @Schema(minimum = "0") Integer attempts,
-            @Schema(description = "The receiver's last HTTP status") Integer httpStatus,
-            String error) {
+            @Schema(description = "Delivered: the receiver's 2xx status") Integer httpStatus,
+            @Schema(description = "When the delivery was delivered or given up") String finishedAt) {
     }
 }

@@ -6,25 +6,41 @@ import ai.originchain.ingest.egress.EgressPolicy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.springframework.stereotype.Component;
 
 import com.mysql.cj.jdbc.NonRegisteringDriver;
 
 import ai.originchain.ingest.IngestProperties;
+import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.sync.SourceSpec;
 
 /**
  * Opens connections to a MySQL (or MariaDB) source, always over TLS ({@link MySqlSocketFactory}).
  * The password goes in connection properties, never in a URL. Options that would let a server act
  * on the client (LOAD DATA LOCAL, deserialization) are off; values are read as the server writes
- * them (no tinyint-as-boolean, no year-as-date).
+ * them (no tinyint-as-boolean, no year-as-date). Only the password methods of {@link #AUTHENTICATION_METHODS}
+ * answer the server's authentication requests: a server asking for any other (one that reads local
+ * files or keys, asks a KDC or an LDAP server, or wants the password in clear) fails the connection
+ * before any of that method's code runs.
  */
 @Component
 public class MySqlConnector {
 
     static final String PROGRAM_NAME = "originchain-ingest";
+    /** The authentication methods a source may ask for (README "MySQL and MariaDB sources"). */
+    static final List<String> AUTHENTICATION_METHODS = List.of("caching_sha2_password", "mysql_native_password", "sha256_password");
+    /** Connector/J's other built-in methods, all turned off; MySqlConnectorTest checks none is missing. */
+    static final List<String> DISABLED_AUTHENTICATION_METHODS = List.of("mysql_clear_password", "mysql_old_password",
+            "authentication_ldap_sasl_client", "authentication_kerberos_client", "authentication_oci_client",
+            "authentication_webauthn_client", "authentication_openid_connect_client");
+    /** Connector/J's message for a method it has no (enabled) plugin for. */
+    private static final Pattern UNSUPPORTED_METHOD = Pattern.compile("Unable to load authentication plugin '([^']*)'");
+    private static final Pattern METHOD_NAME = Pattern.compile("[A-Za-z0-9_]{1,64}");
 
     private final IngestProperties.Source settings;
     private final NonRegisteringDriver driver;
@@ -51,6 +67,12 @@ public class MySqlConnector {
         Connection connection;
         try {
             connection = driver.connect(url, properties(source));
+        } catch (SQLException e) {
+            SyncFailure unsupported = unsupportedMethod(source, e);
+            if (unsupported != null) {
+                throw unsupported;
+            }
+            throw e;
         } finally {
             MySqlSocketFactory.OPENING.remove();
         }
@@ -65,6 +87,23 @@ public class MySqlConnector {
             connection.close();
             throw e;
         }
+    }
+
+    /** A server that asked for an authentication method outside {@link #AUTHENTICATION_METHODS}: a clear 502; else null. */
+    private static SyncFailure unsupportedMethod(SourceSpec source, SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            Matcher matcher = t.getMessage() == null ? null : UNSUPPORTED_METHOD.matcher(t.getMessage());
+            if (matcher != null && matcher.find()) {
+                // The name comes from the server: echoed only when it looks like a plugin name. A switch request
+                // without a name is the protocol's request for the pre-4.1 method.
+                String name = matcher.group(1).isEmpty() ? "mysql_old_password" : matcher.group(1);
+                String method = METHOD_NAME.matcher(name).matches() ? " '" + name + "'" : "";
+                return SyncFailure.sourceFailed("could not connect to the source " + source.host() + ":" + source.port()
+                        + ": the server asked for the authentication method" + method + ", which the service does not support "
+                        + "(it authenticates with " + String.join(", ", AUTHENTICATION_METHODS) + ")");
+            }
+        }
+        return null;
     }
 
     Properties properties(SourceSpec source) {
@@ -83,6 +122,8 @@ public class MySqlConnector {
         props.setProperty("allowUrlInLocalInfile", "false");
         props.setProperty("autoDeserialize", "false");
         props.setProperty("allowPublicKeyRetrieval", "false");
+        props.setProperty("disabledAuthenticationPlugins", String.join(",", DISABLED_AUTHENTICATION_METHODS));
+        props.setProperty("authenticationPlugins", "");
         props.setProperty("autoReconnect", "false");
         props.setProperty("useCursorFetch", "false");
         props.setProperty("useServerPrepStmts", "false");
