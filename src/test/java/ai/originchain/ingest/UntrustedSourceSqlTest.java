@@ -46,6 +46,9 @@ class UntrustedSourceSqlTest extends ConnectorTest {
     /** After a type name in ALTER TABLE … ADD COLUMN. */
     private static final String INJECTED_IN_ALTER = "; CREATE TABLE " + MARKER + " (); --";
 
+    /** A column name that closes a quoted identifier and the column list. */
+    private static final String HOSTILE_NAME = "w\" text" + INJECTED;
+
     private static HostileSource hostile;
 
     @BeforeAll
@@ -229,7 +232,9 @@ class UntrustedSourceSqlTest extends ConnectorTest {
         Path file = Files.createTempFile("hostile-sqlite", ".db");
         Files.delete(file);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v 'INT" + INJECTED + "', w 'TEXT" + INJECTED + "')");
+            // A declared type and a column name with SQL in them.
+            st.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v 'INT" + INJECTED + "', \"" + HOSTILE_NAME.replace("\"", "\"\"")
+                    + "\" 'TEXT" + INJECTED + "')");
             st.execute("INSERT INTO t VALUES (1, 10, 'a'), (2, 20, 'b')");
         }
         byte[] database = Files.readAllBytes(file);
@@ -241,8 +246,9 @@ class UntrustedSourceSqlTest extends ConnectorTest {
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         assertThat(TestDatabases.query(target(), "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
                 + "WHERE attrelid = 'acme.hostile_lite'::regclass AND attnum > 0 ORDER BY attnum"))
-                .containsExactly(List.of("id", "bigint"), List.of("v", "bigint"), List.of("w", "text"));
-        assertThat(TestDatabases.query(target(), "SELECT id::text, v::text, w FROM acme.hostile_lite ORDER BY id"))
+                .containsExactly(List.of("id", "bigint"), List.of("v", "bigint"), List.of(HOSTILE_NAME, "text"));
+        assertThat(TestDatabases.query(target(), "SELECT id::text, v::text, \"" + HOSTILE_NAME.replace("\"", "\"\"")
+                + "\" FROM acme.hostile_lite ORDER BY id"))
                 .containsExactly(List.of("1", "10", "a"), List.of("2", "20", "b"));
         assertNothingRanAndOthersStillSync();
         TestDatabases.execute(target(), "DROP TABLE IF EXISTS acme.hostile_lite");
