@@ -55,8 +55,8 @@ class UntrustedSourceSqlTest extends ConnectorTest {
     static void startHostileSource() {
         hostile = new HostileSource(dbs);
         TestDatabases.execute(plain(), "DROP TABLE IF EXISTS public.hostile_types, public.hostile_grown, public.hostile_filtered",
-                "CREATE TABLE public.hostile_types (id int PRIMARY KEY, qty smallint)",
-                "INSERT INTO public.hostile_types SELECT g, g FROM generate_series(1, 20) g",
+                "CREATE TABLE public.hostile_types (id int PRIMARY KEY, qty smallint, amount numeric(12,2))",
+                "INSERT INTO public.hostile_types SELECT g, g, g * 1.5 FROM generate_series(1, 20) g",
                 "CREATE TABLE public.hostile_grown (id int PRIMARY KEY, note text)",
                 "INSERT INTO public.hostile_grown SELECT g, 'n' || g FROM generate_series(1, 20) g",
                 "CREATE TABLE public.hostile_filtered (id int PRIMARY KEY, status text)",
@@ -133,6 +133,19 @@ class UntrustedSourceSqlTest extends ConnectorTest {
         assertThat(fingerprint(target(), "acme.hostile_plain", "id, qty", "id"))
                 .isEqualTo(fingerprint(plain(), "public.hostile_types", "id, qty", "id"));
         assertNothingRanAndOthersStillSync();
+    }
+
+    @Test
+    void aTypeModifierNoServerReportsIsRefused() {
+        // numeric(12,2) is atttypmod 786438; 5 would make numeric(0,1), which no table may have.
+        hostile.replaceInDataRows("786438", "5");
+        Response response = syncThroughHostile(mapping("public.hostile_types", "hostile_first", List.of("id"), List.of("id", "amount")));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(422);
+        JsonNode error = response.json().get("errors").get(0);
+        assertThat(error.get("field").asText()).isEqualTo("mappings[0].columns[1]");
+        assertThat(error.get("message").asText()).contains("'amount'").contains("refuses");
+        assertThat(tableExists(target(), "acme.hostile_first")).isFalse();
     }
 
     @Test
