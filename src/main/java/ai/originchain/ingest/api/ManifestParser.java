@@ -41,6 +41,12 @@ public class ManifestParser {
     /** A declared type: a name with an optional modifier and array suffix, never SQL. */
     static final Pattern DECLARED_TYPE = Pattern.compile(
             "^[a-z_][a-z0-9_]*( [a-z_][a-z0-9_]*){0,3}( ?\\(\\d{1,4}(, ?\\d{1,4})?\\))?( with(out)? time zone)?(\\[\\])*$");
+    /** Object-identifier alias types (regclass, regtype, regrole…): reading a value looks it up in the target's catalog. */
+    static final Pattern CATALOG_LOOKUP_TYPE = Pattern.compile(
+            "^(regclass|regcollation|regconfig|regdictionary|regnamespace|regoper|regoperator|regproc|regprocedure"
+                    + "|regrole|regtype)\\b.*");
+    /** PostgreSQL's limit on the columns of a table. */
+    static final int MAX_DECLARED_COLUMNS = 1600;
     static final Pattern HOST = Pattern.compile("^[A-Za-z0-9._:\\-\\[\\]%]{1,253}$");
     static final int MAX_MAPPINGS = 200;
     static final int MAX_IDENTIFIER_BYTES = 63;
@@ -312,6 +318,9 @@ public class ManifestParser {
             List<DeclaredColumn> columns = new ArrayList<>();
             if (cols == null || !cols.isArray() || cols.isEmpty()) {
                 errors.add(at + "columns", "must be a non-empty array of {\"name\", \"type\"}");
+            } else if (cols.size() > MAX_DECLARED_COLUMNS) {
+                errors.add(at + "columns", "declares " + cols.size() + " columns; a table has at most "
+                        + MAX_DECLARED_COLUMNS + " (PostgreSQL's limit)");
             } else {
                 Set<String> seen = new HashSet<>();
                 for (int c = 0; c < cols.size(); c++) {
@@ -329,6 +338,10 @@ public class ManifestParser {
                         type = type.trim().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
                         if (!DECLARED_TYPE.matcher(type).matches()) {
                             errors.add(cat + "type", "'" + truncate(type) + "' is not a PostgreSQL type name such as numeric(12,2), text or bigint[]");
+                            type = null;
+                        } else if (CATALOG_LOOKUP_TYPE.matcher(type).matches()) {
+                            errors.add(cat + "type", "'" + truncate(type) + "' is an object identifier type, whose values "
+                                    + "are looked up in the target store's catalog; declare oid, text or bigint instead");
                             type = null;
                         }
                     }

@@ -9,9 +9,9 @@ import ai.originchain.ingest.sync.SqlNames;
 
 /**
  * Writes a checked {@link RowFilter} as a SQL condition: columns quoted (they were found in the
- * catalog), values as the literals the server quoted ({@code quote_literal}) cast to the column's
- * type, so SQL's own three-valued logic applies. The same filter renders for the source and for the
- * target, each with its own column types.
+ * catalog), values as literals the service quoted ({@link ai.originchain.ingest.sync.SqlLiterals}),
+ * cast to a column type the target store named, or untyped (then each takes its column's type), so
+ * SQL's own three-valued logic applies. The same filter renders for the source and for the target.
  */
 public final class FilterSql {
 
@@ -19,8 +19,9 @@ public final class FilterSql {
     }
 
     /**
-     * @param literals each leaf's values, already quoted by the server
-     * @param castType a column's type name (from {@code format_type}, no modifier) to cast its literals to
+     * @param literals each leaf's values, quoted by the service
+     * @param castType a column's type name as the target store's own {@code format_type} spells it, to cast
+     *                 its literals to; null leaves them untyped
      */
     public static String render(RowFilter filter, Map<RowFilter.Leaf, List<String>> literals,
                                 Function<String, String> castType) {
@@ -47,7 +48,7 @@ public final class FilterSql {
         if (leaf.op().takesNoValue()) {
             return "(" + column + " " + leaf.op().sql() + ")";
         }
-        List<String> typed = quoted.stream().map(q -> q + "::" + type).toList();
+        List<String> typed = type == null ? quoted : quoted.stream().map(q -> q + "::" + type).toList();
         if (leaf.op().takesList()) {
             return "(" + column + " " + leaf.op().sql() + " (" + String.join(", ", typed) + "))";
         }

@@ -8,6 +8,10 @@ import ai.originchain.ingest.typemap.SourceType;
  */
 public final class PostgresBuiltIn {
 
+    /** The names another engine's type map gives: words, one modifier list of numbers, a time zone clause. */
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile(
+            "[a-z]+( [a-z]+)*(\\([0-9]{1,8}(,[0-9]{1,8})?\\))?( with(out)? time zone)?");
+
     private PostgresBuiltIn() {
     }
 
@@ -15,7 +19,10 @@ public final class PostgresBuiltIn {
     public static SourceType of(String formatted) {
         if (formatted.endsWith("[]")) {
             SourceType element = of(formatted.substring(0, formatted.length() - 2));
-            return new SourceType(formatted, 'b', "pg_catalog", "_" + element.name(), element, null);
+            return new SourceType(formatted, 'b', "pg_catalog", "_" + element.name(), -1, element, null, true);
+        }
+        if (!NAME.matcher(formatted).matches()) {
+            throw new IllegalArgumentException("not a type name of the service's type maps: " + formatted);
         }
         String name = switch (formatted) {
             case "smallint" -> "int2";
@@ -25,6 +32,6 @@ public final class PostgresBuiltIn {
             case "real" -> "float4";
             default -> formatted.startsWith("character varying") ? "varchar" : formatted.replaceAll("[ (].*", "");
         };
-        return new SourceType(formatted, 'b', "pg_catalog", name, null, null);
+        return new SourceType(formatted, 'b', "pg_catalog", name, -1, null, null, true);
     }
 }

@@ -24,6 +24,7 @@ import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.SchemaDeclaration;
 import ai.originchain.ingest.sync.SyncRun;
 import ai.originchain.ingest.typemap.TargetColumn;
+import ai.originchain.ingest.typemap.TargetTypeNames;
 import ai.originchain.ingest.typemap.TypeMap;
 import ai.originchain.ingest.typemap.Widening;
 
@@ -53,6 +54,15 @@ public class TargetPlanner {
               JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
              WHERE n.nspname = ? AND c.relname = ? AND i.indisprimary
              ORDER BY k.pos
+            """;
+
+    /** A probe table's column type: its target name, and whether it is a built-in type a declaration may take. */
+    private static final String DECLARED_TYPE = """
+            SELECT pg_catalog.format_type(a.atttypid, a.atttypmod),
+                   t.typnamespace = 'pg_catalog'::regnamespace AND t.typtype IN ('b', 'r', 'm') AND t.typname !~ '^_?reg'
+              FROM pg_catalog.pg_attribute a
+              JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+             WHERE a.attrelid = 'pg_temp.{probe}'::regclass AND a.attname = 'c'
             """;
 
     private final DataSource target;
@@ -87,16 +97,33 @@ public class TargetPlanner {
         String table = job.mapping().targetSchema();
         Optional<SchemaDeclaration> declaration = run.manifest().declarationFor(table);
         List<TargetColumn> columns = new ArrayList<>();
-        for (SourceColumn column : source.columns()) {
+        List<FieldError> refusedTypes = new ArrayList<>();
+        for (int i = 0; i < source.columns().size(); i++) {
+            SourceColumn column = source.columns().get(i);
             TypeMap.Mapped mapped = TypeMap.map(column.type());
-            String type = mapped.targetType();
             Optional<SchemaDeclaration.DeclaredColumn> declared = declaration.flatMap(d -> d.column(column.name()));
-            if (declared.isPresent()) {
-                type = declaredTypes.getOrDefault(table + "." + column.name(), type);
+            String type;
+            if (declared.isPresent() && declaredTypes.containsKey(table + "." + column.name())) {
+                type = declaredTypes.get(table + "." + column.name());
             } else {
-                mapped.warning().ifPresent(w -> job.report().warn("column " + column.name() + ": " + w));
+                type = TargetTypeNames.name(connection, mapped).orElse(null);
+                if (type == null) {
+                    refusedTypes.add(new FieldError(columnField(job, i), "column '" + column.name() + "' of "
+                            + job.mapping().sourceTableName() + " has a type the source names '"
+                            + shown(column.type().formatted()) + "', which is not a built-in type of the "
+                            + "target store; nothing was written"));
+                    continue;
+                }
+                if (declared.isEmpty()) {
+                    mapped.warning().ifPresent(w -> job.report().warn("column " + column.name() + ": " + w));
+                }
             }
             columns.add(new TargetColumn(column.name(), type, TypeMap.compareAsText(type)));
+        }
+        refusedTypes.addAll(unusableTypes(connection, job, columns));
+        if (!refusedTypes.isEmpty()) {
+            errors.addAll(refusedTypes);
+            return;
         }
         declaration.ifPresent(d -> {
             for (int i = 0; i < d.columns().size(); i++) {
@@ -116,7 +143,7 @@ public class TargetPlanner {
                 String have = existing.get(column.name());
                 String field = job.mapping().columns() == null
                         ? job.mapping().field("target_schema")
-                        : job.mapping().field("columns[" + i + "]");
+                        : columnField(job, i);
                 if (have == null) {
                     changes.add(new SchemaChange(column.name(), null, column.type()));
                 } else if (Widening.widens(have, column.type())) {
@@ -144,10 +171,62 @@ public class TargetPlanner {
         job.targetPlan(new TargetPlan(run.tenant(), table, columns, job.mapping().primaryKey(), exists, changes));
     }
 
+    private static String columnField(MappingJob job, int column) {
+        return job.mapping().columns() == null ? job.mapping().field("source_table") : job.mapping().field("columns[" + column + "]");
+    }
+
+    /**
+     * The columns whose type the target store names but refuses in a table (a modifier no honest
+     * source reports, such as {@code numeric(0,5)}): tried in a temporary table the caller's rollback
+     * discards, all at once, and one by one only when that fails.
+     */
+    private static List<FieldError> unusableTypes(Connection connection, MappingJob job, List<TargetColumn> columns)
+            throws SQLException {
+        if (columns.isEmpty() || tableAccepts(connection, columns)) {
+            return List.of();
+        }
+        List<FieldError> refused = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+            if (!tableAccepts(connection, List.of(columns.get(i)))) {
+                refused.add(new FieldError(columnField(job, i), "column '" + columns.get(i).name() + "' of "
+                        + job.mapping().sourceTableName() + " has type " + columns.get(i).type()
+                        + ", which the target store refuses for a column; nothing was written"));
+            }
+        }
+        return refused;
+    }
+
+    /** Whether a table with these column types can be made; the column names are the probe's own. */
+    private static boolean tableAccepts(Connection connection, List<TargetColumn> columns) throws SQLException {
+        StringBuilder ddl = new StringBuilder("CREATE TEMP TABLE oc_plan_probe (");
+        for (int i = 0; i < columns.size(); i++) {
+            ddl.append(i == 0 ? "" : ", ").append('c').append(i).append(' ').append(columns.get(i).type());
+        }
+        Savepoint savepoint = connection.setSavepoint();
+        try (Statement st = connection.createStatement()) {
+            st.execute(ddl.append(')').toString());
+            connection.rollback(savepoint);
+            return true;
+        } catch (SQLException e) {
+            if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+                throw e;
+            }
+            connection.rollback(savepoint);
+            return false;
+        }
+    }
+
+    private static String shown(String sourceText) {
+        return sourceText == null ? "" : sourceText.length() <= 64 ? sourceText : sourceText.substring(0, 64) + "…";
+    }
+
     /**
      * Declared types, as the target spells them ({@code int} becomes {@code integer}): each is tried
      * in a temporary table that the caller's rollback discards. The declared text matched a strict
-     * type-name pattern in the parser, so it is safe to place in DDL.
+     * type-name pattern in the parser, so it is safe to place in DDL. Only built-in types are taken,
+     * and none whose values are looked up in the catalog (regclass…, refused by the parser already):
+     * a name that is no type and a name of any other object get the same answer, so the answer tells
+     * nothing of what the target store holds.
      */
     private Map<String, String> normalizeDeclarations(Connection connection, SyncRun run, List<FieldError> errors)
             throws SQLException {
@@ -162,20 +241,27 @@ public class TargetPlanner {
             for (int i = 0; i < declaration.columns().size(); i++) {
                 SchemaDeclaration.DeclaredColumn column = declaration.columns().get(i);
                 String probeTable = "oc_type_probe_" + probe++;
+                String builtIn = null;
                 Savepoint savepoint = connection.setSavepoint();
                 try (Statement st = connection.createStatement()) {
                     st.execute("CREATE TEMP TABLE " + probeTable + " (c " + column.type() + ")");
-                    try (ResultSet rs = st.executeQuery("SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) "
-                            + "FROM pg_catalog.pg_attribute a WHERE a.attrelid = 'pg_temp." + probeTable
-                            + "'::regclass AND a.attname = 'c'")) {
+                    try (ResultSet rs = st.executeQuery(DECLARED_TYPE.replace("{probe}", probeTable))) {
                         rs.next();
-                        normalized.put(declaration.name() + "." + column.name(), rs.getString(1));
+                        builtIn = rs.getBoolean(2) ? rs.getString(1) : null;
                     }
                     connection.releaseSavepoint(savepoint);
                 } catch (SQLException e) {
+                    if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+                        throw e;
+                    }
                     connection.rollback(savepoint);
+                }
+                if (builtIn == null) {
                     errors.add(new FieldError("schemas[" + declaration.index() + "].columns[" + i + "].type",
-                            "the target store does not know the type '" + column.type() + "'"));
+                            "'" + column.type() + "' is not a built-in type of the target store (such as numeric(12,2), "
+                                    + "text, timestamptz or bigint[])"));
+                } else {
+                    normalized.put(declaration.name() + "." + column.name(), builtIn);
                 }
             }
         }

@@ -86,7 +86,7 @@ public class CursorMarks {
             String condition = null;
             String max = "max(" + column + ")";
             if (mark != null) {
-                String[] quoted = quote(source, mark, mode.cursor().lookback());
+                String[] quoted = {SqlLiterals.quote(mark), SqlLiterals.quote(mode.cursor().lookback())};
                 String typedMark = quoted[0] + "::" + type;
                 condition = column + " >= " + (mode.cursor().numeric() && mode.cursor().lookback().equals("0") ? typedMark
                         : "(" + typedMark + " - " + quoted[1] + (mode.cursor().numeric() ? "::numeric" : "::interval") + ")");
@@ -149,19 +149,6 @@ public class CursorMarks {
         job.report().cursor(mark, to);
         job.report().warn("incremental: rows deleted at the source and rows whose " + mode.cursor().column()
                 + " is NULL are not seen; pair this mapping with a scheduled mirror sync");
-    }
-
-    /** The mark and the lookback as literals quoted by the source server. */
-    private static String[] quote(Connection source, String mark, String lookback) throws SQLException {
-        try (PreparedStatement st = source.prepareStatement("SELECT pg_catalog.quote_literal(CAST(? AS text)), "
-                + "pg_catalog.quote_literal(CAST(? AS text))")) {
-            st.setString(1, mark);
-            st.setString(2, lookback);
-            try (ResultSet rs = st.executeQuery()) {
-                rs.next();
-                return new String[] {rs.getString(1), rs.getString(2)};
-            }
-        }
     }
 
     /** After the whole sync succeeded: each incremental mapping's new mark. */

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
-import org.postgresql.core.Utils;
 
 import ai.originchain.ingest.sync.KeyOrder.Kind;
 
@@ -527,11 +526,6 @@ public final class KeyRanges {
     }
 
     private static String literal(String value) {
-        try {
-            return "E'" + Utils.escapeLiteral(null, value, false) + "'";
-        } catch (SQLException e) {
-            // Only a NUL byte is refused, which no PostgreSQL text value holds.
-            throw new IllegalArgumentException(e);
-        }
+        return SqlLiterals.quote(value);
     }
 }

@@ -24,7 +24,24 @@ public final class TypeMap {
     public record Rule(String sourceTypes, String targetType, String note) {
     }
 
-    public record Mapped(String targetType, Optional<String> warning) {
+    /**
+     * A source type's target type.
+     *
+     * @param targetType the target type's name: the service's own ({@code text}, another engine's type map),
+     *                   or, when {@code builtIn} is set, the source's text, for messages only
+     * @param builtIn    the built-in type whose name the target store gives ({@link TargetTypeNames}), or null
+     * @param arrayOf    whether the target type is an array of {@code builtIn}'s
+     */
+    public record Mapped(String targetType, Optional<String> warning, SourceType builtIn, boolean arrayOf) {
+
+        Mapped(String targetType, Optional<String> warning) {
+            this(targetType, warning, null, false);
+        }
+
+        /** Whether the target type's name must come from the target store. */
+        public boolean namedByTarget() {
+            return builtIn != null;
+        }
     }
 
     private TypeMap() {
@@ -51,10 +68,12 @@ public final class TypeMap {
         if (type.isArray()) {
             Mapped element = map(type.element());
             if (element.warning().isEmpty()) {
-                return new Mapped(type.formatted(), Optional.empty());
+                return type.serviceNamed() ? new Mapped(type.formatted(), Optional.empty())
+                        : new Mapped(type.formatted(), Optional.empty(), type, false);
             }
             return new Mapped(element.targetType() + "[]",
-                    element.warning().map(w -> w + " (array of " + type.element().formatted() + ")"));
+                    element.warning().map(w -> w + " (array of " + type.element().formatted() + ")"),
+                    element.builtIn(), element.namedByTarget());
         }
         return switch (type.kind()) {
             case 'd' -> {
@@ -62,12 +81,12 @@ public final class TypeMap {
                 String warning = "domain " + type.formatted() + " is created as its base type " + base.targetType()
                         + "; its constraints are not copied";
                 yield new Mapped(base.targetType(),
-                        Optional.of(base.warning().map(w -> warning + "; " + w).orElse(warning)));
+                        Optional.of(base.warning().map(w -> warning + "; " + w).orElse(warning)), base.builtIn(), base.arrayOf());
             }
             case 'e' -> new Mapped("text", Optional.of("enum " + type.formatted() + " is copied as text (its label)"));
             case 'c' -> new Mapped("text", Optional.of("composite type " + type.formatted() + " is copied as text (its row text form)"));
             default -> type.isBuiltIn()
-                    ? new Mapped(type.formatted(), Optional.empty())
+                    ? new Mapped(type.formatted(), Optional.empty(), type.serviceNamed() ? null : type, false)
                     : new Mapped("text", Optional.of("type " + type.formatted() + " (schema " + type.namespace()
                             + ") is not built in and is copied as text (its text output)"));
         };

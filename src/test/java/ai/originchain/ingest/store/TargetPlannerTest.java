@@ -22,7 +22,7 @@ class TargetPlannerTest {
     private final TargetPlanner planner = new TargetPlanner(dbs.targetStore());
 
     private static SourceColumn column(String name, String type) {
-        return new SourceColumn(name, new SourceType(type, 'b', "pg_catalog", type, null, null));
+        return new SourceColumn(name, ai.originchain.ingest.source.PostgresBuiltIn.of(type));
     }
 
     private SyncRun run(String table, SourceColumn... columns) {

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 class TypeMapTest {
 
     private static SourceType builtIn(String formatted) {
-        return new SourceType(formatted, 'b', "pg_catalog", formatted, null, null);
+        return new SourceType(formatted, 'b', "pg_catalog", formatted, -1, null, null, false);
     }
 
     @Test
@@ -22,19 +22,19 @@ class TypeMapTest {
 
     @Test
     void arraysOfBuiltInsStayArraysOfTheSameType() {
-        SourceType numericArray = new SourceType("numeric(10,2)[]", 'b', "pg_catalog", "_numeric", builtIn("numeric(10,2)"), null);
-        SourceType uuidArray = new SourceType("uuid[]", 'b', "pg_catalog", "_uuid", builtIn("uuid"), null);
+        SourceType numericArray = new SourceType("numeric(10,2)[]", 'b', "pg_catalog", "_numeric", -1, builtIn("numeric(10,2)"), null, false);
+        SourceType uuidArray = new SourceType("uuid[]", 'b', "pg_catalog", "_uuid", -1, builtIn("uuid"), null, false);
         assertThat(TypeMap.map(numericArray).targetType()).isEqualTo("numeric(10,2)[]");
         assertThat(TypeMap.map(uuidArray).targetType()).isEqualTo("uuid[]");
     }
 
     @Test
     void userTypesBecomeTextOrTheirBaseWithAWarning() {
-        SourceType mood = new SourceType("mood", 'e', "public", "mood", null, null);
-        SourceType moods = new SourceType("mood[]", 'b', "public", "_mood", mood, null);
-        SourceType positive = new SourceType("positive_amount", 'd', "public", "positive_amount", null, builtIn("numeric(12,2)"));
-        SourceType citext = new SourceType("citext", 'b', "public", "citext", null, null);
-        SourceType address = new SourceType("address", 'c', "public", "address", null, null);
+        SourceType mood = new SourceType("mood", 'e', "public", "mood", -1, null, null, false);
+        SourceType moods = new SourceType("mood[]", 'b', "public", "_mood", -1, mood, null, false);
+        SourceType positive = new SourceType("positive_amount", 'd', "public", "positive_amount", -1, null, builtIn("numeric(12,2)"), false);
+        SourceType citext = new SourceType("citext", 'b', "public", "citext", -1, null, null, false);
+        SourceType address = new SourceType("address", 'c', "public", "address", -1, null, null, false);
 
         assertThat(TypeMap.map(mood).targetType()).isEqualTo("text");
         assertThat(TypeMap.map(moods).targetType()).isEqualTo("text[]");

@@ -19,7 +19,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import org.postgresql.core.Utils;
 
 import ai.originchain.ingest.failure.FieldError;
 import ai.originchain.ingest.filter.FilterSql;
@@ -113,7 +112,7 @@ final class MySqlModes implements ModeSql {
                 for (String value : leaf.values()) {
                     String normalized = normalize(column, value);
                     String canonical = normalized == null ? null : cast(normalized, cast);
-                    if (canonical == null) {
+                    if (canonical == null || canonical.indexOf('\0') >= 0) {
                         errors.add(new FieldError(leaf.path() + ".value", "'" + truncate(value) + "' is not a valid "
                                 + column.columnType() + " (the type of " + leaf.column() + ")"));
                         ok = false;
@@ -194,7 +193,7 @@ final class MySqlModes implements ModeSql {
     /** The value as a PostgreSQL literal for the target's scope (a mirror's filter judged at the target). */
     private static String targetLiteral(MySqlRead.Column column, String canonical) throws SQLException {
         String text = column.dataType().equalsIgnoreCase("timestamp") ? canonical + "+00" : canonical;
-        return "'" + Utils.escapeLiteral(null, text, true) + "'";
+        return ai.originchain.ingest.sync.SqlLiterals.quote(text);
     }
 
     private static String render(RowFilter filter, Map<RowFilter.Leaf, List<String>> bound,

@@ -89,17 +89,29 @@ final class MySqlRead implements SourceRead {
         }
         List<String> jsonColumns = mariaDb ? mariaDbJsonColumns(mapping) : List.of();
         Map<String, Column> byName = new LinkedHashMap<>();
+        List<FieldError> refused = new ArrayList<>();
         try (PreparedStatement st = connection.prepareStatement(COLUMNS)) {
             st.setString(1, mapping.sourceSchema());
             st.setString(2, mapping.sourceTable());
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     String name = rs.getString(1);
-                    MySqlTypeMap.Mapped mapped = MySqlTypeMap.map(rs.getString(2), rs.getString(3), longOrNull(rs, 4),
-                            longOrNull(rs, 5), longOrNull(rs, 6), longOrNull(rs, 7), jsonColumns.contains(name));
+                    MySqlTypeMap.Mapped mapped;
+                    try {
+                        mapped = MySqlTypeMap.map(rs.getString(2), rs.getString(3), longOrNull(rs, 4),
+                                longOrNull(rs, 5), longOrNull(rs, 6), longOrNull(rs, 7), jsonColumns.contains(name));
+                    } catch (MySqlTypeMap.Refused e) {
+                        refused.add(new FieldError(mapping.field("source_table"), "column '" + name + "' of "
+                                + mapping.sourceTableName() + ": " + e.getMessage()));
+                        continue;
+                    }
                     byName.put(name, new Column(name, rs.getString(2), rs.getString(3), mapped));
                 }
             }
+        }
+        if (!refused.isEmpty()) {
+            errors.addAll(refused);
+            return null;
         }
         List<String> names = CatalogCheck.selectedColumns(mapping, byName, mapping.sourceTableName(), errors);
         if (names == null) {

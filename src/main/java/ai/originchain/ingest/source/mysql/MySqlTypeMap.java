@@ -23,6 +23,16 @@ public final class MySqlTypeMap {
     public record Mapped(String targetType, Read read, Optional<String> warning) {
     }
 
+    /**
+     * A column whose reported size is one no MySQL or MariaDB server reports: the numbers of a type
+     * reach the target's DDL, so each is checked against the engine's own limits first.
+     */
+    public static final class Refused extends IllegalArgumentException {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
     private static final Set<String> SPATIAL = Set.of("geometry", "point", "linestring", "polygon", "multipoint",
             "multilinestring", "multipolygon", "geometrycollection", "geomcollection");
     private static final Set<String> BINARY = Set.of("binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob");
@@ -69,6 +79,9 @@ public final class MySqlTypeMap {
         String type = dataType.toLowerCase(Locale.ROOT);
         boolean unsigned = columnType.toLowerCase(Locale.ROOT).contains("unsigned");
         long fsp = datetimePrecision == null ? 0 : datetimePrecision;
+        if (type.equals("datetime") || type.equals("timestamp")) {
+            within(columnType, "fractional seconds precision", fsp, 0, 6);
+        }
         if (json && TEXT.contains(type)) {
             return text("jsonb");
         }
@@ -88,17 +101,21 @@ public final class MySqlTypeMap {
             case "mediumint" -> text("integer");
             case "int", "integer" -> text(unsigned ? "bigint" : "integer");
             case "bigint" -> text(unsigned ? "numeric(20,0)" : "bigint");
-            case "decimal", "numeric" -> text("numeric(" + precision + "," + (scale == null ? 0 : scale) + ")");
+            case "decimal", "numeric" -> {
+                long digits = within(columnType, "precision", precision, 1, 65);
+                yield text("numeric(" + digits + "," + within(columnType, "scale", scale == null ? 0L : scale, 0, Math.min(38, digits)) + ")");
+            }
             case "float" -> text("real");
             case "double", "real", "double precision" -> text("double precision");
-            case "bit" -> new Mapped("bit(" + (precision == null ? 1 : precision) + ")", Read.BITS, Optional.empty());
+            case "bit" -> new Mapped("bit(" + within(columnType, "length", precision == null ? 1L : precision, 1, 64) + ")",
+                    Read.BITS, Optional.empty());
             case "date" -> new Mapped("date", Read.DATE, Optional.empty());
             case "datetime" -> new Mapped("timestamp(" + fsp + ") without time zone", Read.DATETIME, Optional.empty());
             case "timestamp" -> new Mapped("timestamp(" + fsp + ") with time zone", Read.TIMESTAMP, Optional.empty());
             case "time" -> text("interval");
             case "year" -> text("smallint");
-            case "char" -> text("character(" + length + ")");
-            case "varchar" -> text("character varying(" + length + ")");
+            case "char" -> text("character(" + within(columnType, "length", length, 1, 255) + ")");
+            case "varchar" -> text("character varying(" + within(columnType, "length", length, 1, 65_535) + ")");
             case "enum" -> text("text");
             case "set" -> new Mapped("text[]", Read.SET, Optional.empty());
             case "json" -> text("jsonb");
@@ -107,6 +124,18 @@ public final class MySqlTypeMap {
             default -> new Mapped("text", Read.TEXT, Optional.of("MySQL type " + columnType
                     + " has no PostgreSQL counterpart here and is copied as text (the server's text of the value)"));
         };
+    }
+
+    private static long within(String columnType, String what, Long value, long min, long max) {
+        if (value == null || value < min || value > max) {
+            throw new Refused("the source reports " + what + " " + value + " for type '" + shown(columnType)
+                    + "'; the service takes " + min + " to " + max);
+        }
+        return value;
+    }
+
+    private static String shown(String text) {
+        return text == null ? "" : text.length() <= 64 ? text : text.substring(0, 64) + "…";
     }
 
     private static Mapped text(String targetType) {

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -25,6 +26,7 @@ import ai.originchain.ingest.filter.RowFilter;
 import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.MappingMode;
 import ai.originchain.ingest.sync.SourceErrors;
+import ai.originchain.ingest.sync.SqlLiterals;
 import ai.originchain.ingest.sync.SqlNames;
 import ai.originchain.ingest.sync.SyncRun;
 import ai.originchain.ingest.sync.SyncSteps;
@@ -33,8 +35,9 @@ import ai.originchain.ingest.sync.SyncSteps;
  * Checks each mapping's filter and cursor against the source catalog, inside the sync's snapshot and
  * before anything is written (422 naming the JSON path): every filter column must exist (and, for a
  * mirror, be among the columns the target gets), every value must be one its column's type reads —
- * tried by the source server itself, which also quotes it ({@code quote_literal}); COPY takes no
- * bind parameters, so the filter reaches the read as quoted literals cast to the column's type.
+ * tried by the source server itself, bound as a parameter. COPY takes no bind parameters, so the
+ * filter reaches the read as literals the service quotes ({@link SqlLiterals}), untyped, so that each
+ * takes its column's type; no text the source returns is written into SQL.
  * A cursor must be an orderable column, its lookback of the matching kind.
  */
 @Component("modeChecks")
@@ -42,6 +45,10 @@ public class ModeChecks {
 
     static final Set<String> NUMERIC_CURSORS = Set.of("int2", "int4", "int8", "numeric");
     static final Set<String> TIME_CURSORS = Set.of("date", "timestamp", "timestamptz");
+    /** A cursor's type as the service names it in the source's SQL, by its built-in base type. */
+    private static final Map<String, String> CURSOR_TYPES = Map.of("int2", "smallint", "int4", "integer",
+            "int8", "bigint", "numeric", "numeric", "date", "date", "timestamp", "timestamp without time zone",
+            "timestamptz", "timestamp with time zone");
     private static final String COLUMNS = """
             SELECT a.attname, pg_catalog.format_type(a.atttypid, NULL), coalesce(b.typname, t.typname),
                    coalesce(b.typnamespace, t.typnamespace) = 'pg_catalog'::regnamespace
@@ -51,8 +58,8 @@ public class ModeChecks {
              WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped
             """;
 
-    /** A source column as a filter or cursor sees it: the type literals are cast to, and its base type. */
-    record Column(String castType, String baseType, boolean builtIn) {
+    /** A source column as a filter or cursor sees it: its type as the source names it (for messages only), its base type. */
+    record Column(String typeName, String baseType, boolean builtIn) {
     }
 
     public void check(@ExchangeProperty(SyncSteps.RUN) SyncRun run, @ExchangeProperty(SourceInspector.ENGINE) String engine) {
@@ -133,26 +140,25 @@ public class ModeChecks {
                 }
                 List<String> quoted = new ArrayList<>();
                 for (String value : leaf.values()) {
-                    String literal = literal(connection, value, column.castType());
-                    if (literal == null) {
+                    if (!readsAs(connection, job.sourceTable(), leaf.column(), value)) {
                         errors.add(new FieldError(leaf.path() + ".value", "'" + truncate(value) + "' is not a valid "
-                                + column.castType() + " (the type of " + leaf.column() + ")"));
+                                + column.typeName() + " (the type of " + leaf.column() + ")"));
                         ok = false;
                         break;
                     }
-                    quoted.add(literal);
+                    quoted.add(SqlLiterals.quote(value));
                 }
                 literals.put(leaf, quoted);
                 if (quoted.size() == leaf.values().size() && !applies(connection, job.sourceTable(),
-                        FilterSql.render(leaf, Map.of(leaf, quoted), name -> column.castType()))) {
+                        FilterSql.render(leaf, Map.of(leaf, quoted), name -> null))) {
                     errors.add(new FieldError(leaf.path() + ".op", "'" + leaf.op().json() + "' does not apply to "
-                            + leaf.column() + ", a column of type " + column.castType()));
+                            + leaf.column() + ", a column of type " + column.typeName()));
                     ok = false;
                 }
             }
             if (ok) {
                 job.modes().filterLiterals(literals);
-                job.modes().sourceFilter(FilterSql.render(mode.filter(), literals, name -> columns.get(name).castType()));
+                job.modes().sourceFilter(FilterSql.render(mode.filter(), literals, name -> null));
             }
         }
         if (mode.cursor() != null) {
@@ -165,39 +171,42 @@ public class ModeChecks {
             boolean numeric = column.builtIn() && NUMERIC_CURSORS.contains(column.baseType());
             boolean time = column.builtIn() && TIME_CURSORS.contains(column.baseType());
             if (!numeric && !time) {
-                errors.add(new FieldError(field + ".column", "'" + mode.cursor().column() + "' is " + column.castType()
+                errors.add(new FieldError(field + ".column", "'" + mode.cursor().column() + "' is " + column.typeName()
                         + ", which has no order an incremental sync can follow: use an integer, numeric, date, "
                         + "timestamp or timestamptz column"));
             } else if (numeric && !mode.cursor().numeric()) {
-                errors.add(new FieldError(field + ".lookback", "'" + mode.cursor().column() + "' is " + column.castType()
+                errors.add(new FieldError(field + ".lookback", "'" + mode.cursor().column() + "' is " + column.typeName()
                         + ": give the lookback as a number"));
             } else if (time && mode.cursor().numeric() && !mode.cursor().lookback().equals("0")) {
-                errors.add(new FieldError(field + ".lookback", "'" + mode.cursor().column() + "' is " + column.castType()
+                errors.add(new FieldError(field + ".lookback", "'" + mode.cursor().column() + "' is " + column.typeName()
                         + ": give the lookback as an ISO-8601 duration such as \"PT5M\""));
             } else {
-                job.modes().cursorType(column.castType());
+                job.modes().cursorType(CURSOR_TYPES.get(column.baseType()));
             }
         }
     }
 
-    /** The value as a quoted SQL literal, by the source server; null when the type rejects it. */
-    private static String literal(Connection connection, String value, String castType) throws SQLException {
+    /**
+     * Whether the source reads {@code value} as a value of the column's type. The type is named by no
+     * text: the parameter, sent untyped, takes the column's type from the CASE, and the server reads it
+     * when the statement is bound; no row is read.
+     */
+    private static boolean readsAs(Connection connection, SourceTable table, String column, String value)
+            throws SQLException {
+        if (value.indexOf('\0') >= 0) {
+            return false;
+        }
         Savepoint savepoint = connection.setSavepoint();
-        // castType comes from the server's format_type: a well-formed type name, safe in SQL text.
-        try (PreparedStatement st = connection.prepareStatement(
-                "SELECT pg_catalog.quote_literal(CAST(? AS text)), CAST(CAST(? AS text) AS " + castType + ") IS NULL")) {
-            st.setString(1, value);
-            st.setString(2, value);
-            try (ResultSet rs = st.executeQuery()) {
-                rs.next();
-                String quoted = rs.getString(1);
-                connection.releaseSavepoint(savepoint);
-                return quoted;
-            }
+        try (PreparedStatement st = connection.prepareStatement("SELECT CASE WHEN false THEN " + SqlNames.quote(column)
+                + " ELSE ? END FROM " + SqlNames.qualified(table.schema(), table.name()) + " LIMIT 0")) {
+            st.setObject(1, value, Types.OTHER);
+            st.executeQuery().close();
+            connection.releaseSavepoint(savepoint);
+            return true;
         } catch (SQLException e) {
             if (e.getSQLState() != null && e.getSQLState().startsWith("22")) {
                 connection.rollback(savepoint);
-                return null;
+                return false;
             }
             throw e;
         }

@@ -185,7 +185,7 @@ public class SourceCatalog {
             element = type(connection, elem, typmod, cache);
         }
         SourceType baseType = kind == 'd' ? type(connection, base, baseTypmod, cache) : null;
-        SourceType type = new SourceType(formatted, kind, namespace, name, element, baseType);
+        SourceType type = new SourceType(formatted, kind, namespace, name, typmod, element, baseType, false);
         cache.put(key, type);
         return type;
     }
