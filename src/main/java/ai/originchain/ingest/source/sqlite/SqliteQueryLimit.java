@@ -25,10 +25,10 @@ public class SqliteQueryLimit {
     /** Steps between two calls of the handler: a few milliseconds of SQLite's work at most. */
     static final int VM_STEPS = 10_000;
 
-    private final Duration limit;
+    private final IngestProperties.Sqlite settings;
 
     public SqliteQueryLimit(IngestProperties properties) {
-        this.limit = properties.getSqlite().getMaxQueryDuration();
+        this.settings = properties.getSqlite();
     }
 
     /** The queries of one sync's read of its upload. */
@@ -47,12 +47,13 @@ public class SqliteQueryLimit {
 
         /** From now on, what {@code connection} runs is a query over {@code table}, whose time starts now. */
         void start(Connection connection, String table) throws SQLException {
+            Duration limit = settings.getMaxQueryDuration();
             long deadline = System.nanoTime() + limit.toNanos();
             ProgressHandler.setHandler(connection, VM_STEPS, new ProgressHandler() {
                 @Override
                 protected int progress() {
                     if (!stopped && System.nanoTime() - deadline > 0) {
-                        run.abort(tooLong(table));
+                        run.abort(tooLong(table, limit));
                         stopped = true;
                     }
                     return stopped ? 1 : 0;
@@ -65,7 +66,7 @@ public class SqliteQueryLimit {
             stopped = true;
         }
 
-        private SyncFailure tooLong(String table) {
+        private SyncFailure tooLong(String table, Duration limit) {
             MappingSpec mapping = run.manifest().mappings().stream().filter(m -> m.sourceTable().equals(table))
                     .findFirst().orElse(run.manifest().mappings().get(0));
             return SyncFailure.mismatch("mappings[" + mapping.index() + "]", "a query of the SQLite table or view '" + table
