@@ -36,7 +36,8 @@ import jakarta.servlet.http.HttpServletRequest;
  * field or a file part) is parsed like a JSON body, the {@code database} part is streamed straight to
  * a temporary file readable by the service only, never held in memory, and checked by its header.
  * 415 unless multipart, 413 over {@code originchain.api.max-upload-bytes}, 422 on {@code database}
- * when it is not an SQLite 3 file. The file is deleted by {@link #discard} when the request ends.
+ * when it is not an SQLite 3 file. The file is deleted by {@link #discard} when the request ends, or
+ * with {@code Prefer: respond-async} when its background run does (the 202 comes once it is stored).
  * Before anything of the file is written the upload takes a slot of its tenant ({@link SyncAdmission#reserve},
  * 429 at the tenant's or the service's concurrent-sync limit), which its run takes over, and every
  * chunk is counted in {@link UploadBytesInFlight} before it is written (429 over it): a tenant stores at
@@ -172,7 +173,17 @@ public class SqliteUploads implements org.apache.camel.Processor {
         return file;
     }
 
-    /** Deletes the uploaded file and gives back what it held, whatever happened to the request. */
+    /** Moves the uploaded file, and what it holds, from the request to the run going on in the background. */
+    public void handOver(Exchange request, Exchange background) {
+        for (String property : List.of(UPLOAD, COUNTED)) {
+            Object value = request.removeProperty(property);
+            if (value != null) {
+                background.setProperty(property, value);
+            }
+        }
+    }
+
+    /** Deletes the uploaded file and gives back what it held, whatever happened to the request (or its background run). */
     public void discard(Exchange exchange) {
         exchange.removeProperty(STREAM);
         admission.unreserve(exchange);

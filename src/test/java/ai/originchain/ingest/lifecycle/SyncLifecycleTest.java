@@ -52,6 +52,8 @@ import ai.originchain.ingest.support.TestDatabases;
 class SyncLifecycleTest {
 
     private static final String INITECH_TOKEN = "initech-token-77aa";
+    /** The bytes of uploads the instance stores at once: a small file fits, one of 256 KiB does not. */
+    private static final int UPLOAD_BYTES_IN_FLIGHT = 128 * 1024;
     private static final TestDatabases dbs = TestDatabases.get();
     private static final HttpClient http = HttpClient.newHttpClient();
     private static final ObjectMapper json = new ObjectMapper();
@@ -78,6 +80,7 @@ class SyncLifecycleTest {
                 "--originchain.api.max-concurrent-syncs-per-tenant=1",
                 "--originchain.api.max-concurrent-syncs=2",
                 "--spring.lifecycle.timeout-per-shutdown-phase=8s",
+                "--originchain.sqlite.max-upload-bytes-in-flight=" + UPLOAD_BYTES_IN_FLIGHT,
                 "--originchain.source.denied-networks=" + TestDatabases.DENIED_NETWORKS_BUT_LOOPBACK);
         port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
     }
@@ -222,6 +225,26 @@ class SyncLifecycleTest {
         assertThat(TestDatabases.single(dbs.targetStore(), "SELECT count(*) FROM acme.upload_limit")).isEqualTo("1");
     }
 
+    @Test
+    @Order(3)
+    void anUploadOverTheInstancesUploadBytesInFlightIs429AndLeavesNoFile() throws Exception {
+        byte[] large = sqliteFile("CREATE TABLE items (id INTEGER PRIMARY KEY, v TEXT)",
+                "INSERT INTO items WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 256) "
+                        + "SELECT n, printf('%01024d', n) FROM g");
+        assertThat(large.length).isGreaterThan(UPLOAD_BYTES_IN_FLIGHT);
+
+        HttpResponse<String> refused = upload("initech", INITECH_TOKEN, "upload_budget", large);
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        assertThat(problem(refused).get("detail").asText()).contains("originchain.sqlite.max-upload-bytes-in-flight");
+        assertThat(targetExists("initech.upload_budget")).isFalse();
+        // Its bytes and its slot were given back: a small upload of the same tenant fits at once.
+        byte[] small = sqliteFile("CREATE TABLE items (id INTEGER PRIMARY KEY, v TEXT)", "INSERT INTO items VALUES (1, 'a')");
+        HttpResponse<String> accepted = upload("initech", INITECH_TOKEN, "upload_budget", small);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+    }
+
     private static byte[] sqliteFile(String... statements) throws Exception {
         Path file = Files.createTempFile("lifecycle-upload", ".db");
         Files.delete(file);
@@ -251,7 +274,7 @@ class SyncLifecycleTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void onShutdownNewSyncsGet503RunningOnesFinishAndTheRestAreAbortedAndRecorded() throws Exception {
         Connection finishing = hold(801);
         CompletableFuture<HttpResponse<String>> finished;

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,13 +31,15 @@ import org.springframework.beans.factory.annotation.Autowired;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import ai.originchain.ingest.IngestProperties;
+import ai.originchain.ingest.api.SqliteUploads;
 import ai.originchain.ingest.support.ConnectorTest;
 import ai.originchain.ingest.support.TestDatabases;
 
 /**
  * A cancel stops a sync whatever it waits on: a PostgreSQL read stuck in a source query is cancelled at
  * the source (its session leaves {@code pg_stat_activity}), an SQLite upload whose view never ends is
- * interrupted (no thread left in SQLite), both {@code cancelled} within 10 s; and an SQLite query over
+ * interrupted (no thread left in SQLite), both {@code cancelled} within 10 s, an upload sent with
+ * {@code Prefer: respond-async} answered 202 once stored; and an SQLite query over
  * {@code originchain.sqlite.max-query-duration} fails its sync with 422 on the mapping, naming the table.
  */
 class StuckSourceQueryTest extends ConnectorTest {
@@ -81,24 +84,38 @@ class StuckSourceQueryTest extends ConnectorTest {
 
     @Test
     void anSqliteUploadWithAnEndlessViewIsCancelledWithinTenSecondsAndItsThreadFreed() throws Exception {
-        Instant before = Instant.now();
-        CompletableFuture<HttpResponse<String>> upload = CompletableFuture.supplyAsync(
-                () -> upload("globex", GLOBEX_TOKEN, manifest("endless", "stuck_endless"), endless));
-        String syncId = await().atMost(Duration.ofSeconds(30)).until(() -> runningSince("globex", before), id -> id != null);
+        HttpResponse<String> accepted = upload("globex", GLOBEX_TOKEN, manifest("endless", "stuck_endless"), endless, true);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String syncId = json.readTree(accepted.body()).get("sync_id").asText();
+        assertThat(accepted.headers().firstValue("Location")).hasValue("/v1/tenants/globex/ingest/postgres/syncs/" + syncId);
+        // The background run reads the stored file: it is stuck in the view.
         await().atMost(Duration.ofSeconds(10)).until(() -> threadsInSqlite() > 0);
 
         HttpResponse<String> cancel = send("DELETE", "globex", GLOBEX_TOKEN, "/syncs/" + syncId);
 
         assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(202);
         await().atMost(Duration.ofSeconds(10)).until(() -> status("globex", GLOBEX_TOKEN, syncId).equals("cancelled"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> threadsInSqlite() == 0 && uploadFiles() == 0);
+        // The service goes on serving: the same tenant's next upload succeeds, synchronously this time.
+        HttpResponse<String> next = upload("globex", GLOBEX_TOKEN, manifest("small", "stuck_small"), endless, false);
+        assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+        assertThat(TestDatabases.single(target(), "SELECT string_agg(v, ',' ORDER BY id) FROM globex.stuck_small")).isEqualTo("a,b");
+    }
+
+    @Test
+    void aSynchronousUploadThatIsCancelledAnswers409() throws Exception {
+        Instant before = Instant.now();
+        CompletableFuture<HttpResponse<String>> upload = CompletableFuture.supplyAsync(
+                () -> upload("globex", GLOBEX_TOKEN, manifest("endless", "stuck_endless_sync"), endless, false));
+        String syncId = await().atMost(Duration.ofSeconds(30)).until(() -> runningSince("globex", before), id -> id != null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> threadsInSqlite() > 0);
+
+        assertThat(send("DELETE", "globex", GLOBEX_TOKEN, "/syncs/" + syncId).statusCode()).isEqualTo(202);
+
         HttpResponse<String> answer = upload.get(10, TimeUnit.SECONDS);
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(409);
         assertThat(json.readTree(answer.body()).get("type").asText()).endsWith("/cancelled");
-        await().atMost(Duration.ofSeconds(5)).until(() -> threadsInSqlite() == 0);
-        // The service goes on serving: the same tenant's next upload succeeds.
-        HttpResponse<String> next = upload("globex", GLOBEX_TOKEN, manifest("small", "stuck_small"), endless);
-        assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
-        assertThat(TestDatabases.single(target(), "SELECT string_agg(v, ',' ORDER BY id) FROM globex.stuck_small")).isEqualTo("a,b");
+        assertThat(status("globex", GLOBEX_TOKEN, syncId)).isEqualTo("cancelled");
     }
 
     @Test
@@ -106,7 +123,7 @@ class StuckSourceQueryTest extends ConnectorTest {
         Duration configured = properties.getSqlite().getMaxQueryDuration();
         properties.getSqlite().setMaxQueryDuration(Duration.ofSeconds(2));
         try {
-            HttpResponse<String> answer = upload("globex", GLOBEX_TOKEN, manifest("endless", "stuck_timed_out"), endless);
+            HttpResponse<String> answer = upload("globex", GLOBEX_TOKEN, manifest("endless", "stuck_timed_out"), endless, false);
 
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(422);
             assertThat(answer.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
@@ -130,6 +147,13 @@ class StuckSourceQueryTest extends ConnectorTest {
         return Thread.getAllStackTraces().values().stream()
                 .filter(stack -> Arrays.stream(stack).anyMatch(f -> f.getClassName().equals("org.sqlite.core.NativeDB")))
                 .count();
+    }
+
+    /** Upload files in the service's temporary directory. */
+    private static long uploadFiles() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return files.filter(f -> f.getFileName().toString().startsWith(SqliteUploads.TEMP_PREFIX)).count();
+        }
     }
 
     private String runningSince(String tenant, Instant since) throws IOException {
@@ -173,7 +197,7 @@ class StuckSourceQueryTest extends ConnectorTest {
     }
 
     /** A multipart SQLite upload: the manifest as a form field, the database as a file part. */
-    HttpResponse<String> upload(String tenant, String token, Map<String, Object> manifest, byte[] file) {
+    HttpResponse<String> upload(String tenant, String token, Map<String, Object> manifest, byte[] file, boolean async) {
         String boundary = "----originchain-stuck-boundary-3c9e";
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         try {
@@ -185,7 +209,7 @@ class StuckSourceQueryTest extends ConnectorTest {
             body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
             return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/v1/tenants/" + tenant + "/ingest/sqlite/sync"))
                     .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                    .header("Authorization", "Bearer " + token)
+                    .header("Authorization", "Bearer " + token).header("Prefer", async ? "respond-async" : "return=representation")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new IllegalStateException(e);
