@@ -22,6 +22,7 @@ public class IngestProperties {
     private final Streams streams = new Streams();
     private final Secrets secrets = new Secrets();
     private final Webhooks webhooks = new Webhooks();
+    private final Sqlite sqlite = new Sqlite();
 
     public Map<String, Tenant> getTenants() { return tenants; }
     public void setTenants(Map<String, Tenant> tenants) { this.tenants = tenants; }
@@ -34,6 +35,7 @@ public class IngestProperties {
     public Streams getStreams() { return streams; }
     public Secrets getSecrets() { return secrets; }
     public Webhooks getWebhooks() { return webhooks; }
+    public Sqlite getSqlite() { return sqlite; }
 
     public static class Tenant {
         /** Comma-separated lowercase hex SHA-256 digests of the tokens accepted for this tenant. */
@@ -219,5 +221,17 @@ public class IngestProperties {
         public void setRetries(int retries) { this.retries = retries; }
         public long getRetryDelayMs() { return retryDelayMs; }
         public void setRetryDelayMs(long retryDelayMs) { this.retryDelayMs = retryDelayMs; }
+    }
+
+    /** SQLite uploads: the time limit on their queries, and the bytes stored at once. */
+    public static class Sqlite {
+        /** Longest a query against an upload may run, from its start to its last row (422 above). */
+        private Duration maxQueryDuration = Duration.ofMinutes(10);
+        /** Bytes of uploads stored at once in the whole service (their requests not yet ended); 429 above. */
+        private long maxUploadBytesInFlight = 4L * 1024 * 1024 * 1024;
+        public Duration getMaxQueryDuration() { return maxQueryDuration; }
+        public void setMaxQueryDuration(Duration maxQueryDuration) { this.maxQueryDuration = maxQueryDuration; }
+        public long getMaxUploadBytesInFlight() { return maxUploadBytesInFlight; }
+        public void setMaxUploadBytesInFlight(long maxUploadBytesInFlight) { this.maxUploadBytesInFlight = maxUploadBytesInFlight; }
     }
 }

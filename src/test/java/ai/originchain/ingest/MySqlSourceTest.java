@@ -1,15 +1,23 @@
 package ai.originchain.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -188,6 +196,44 @@ class MySqlSourceTest extends ConnectorTest {
                 mapping("no_such_table", "my_nothing", List.of("id"), null)));
         assertThat(response.status()).as(response.body()).isEqualTo(422);
         assertThat(response.json().get("errors").get(0).get("field").asText()).isEqualTo("mappings[0].source_table");
+    }
+
+    @Test
+    void anAsyncSyncStuckInASourceQueryIsCancelledWithinTenSeconds() throws Exception {
+        mysql.execute("CREATE OR REPLACE VIEW sleeping AS SELECT id, name FROM small WHERE SLEEP(600) = 0");
+        HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + port + "/v1/tenants/acme/ingest/mysql/sync"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + ACME_TOKEN)
+                .header("Prefer", "respond-async")
+                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(request(source("require", mysql.tlsPort, null),
+                        mapping("sleeping", "my_sleeping", List.of("id"), null))))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String syncId = json.readTree(accepted.body()).get("sync_id").asText();
+        await().atMost(Duration.ofSeconds(30)).until(() -> readerSessionsAsleep() == 1);
+
+        HttpResponse<String> cancel = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                        + "/v1/tenants/acme/ingest/postgres/syncs/" + syncId)).DELETE().header("Authorization", "Bearer " + ACME_TOKEN)
+                .build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(10)).until(() -> json.readTree(http.send(HttpRequest.newBuilder(URI.create(
+                        "http://localhost:" + port + "/v1/tenants/acme/ingest/postgres/syncs/" + syncId))
+                .header("Authorization", "Bearer " + ACME_TOKEN).build(), HttpResponse.BodyHandlers.ofString()).body())
+                .path("status").asText().equals("cancelled"));
+    }
+
+    /** The test role's sessions at the MySQL source that wait in SLEEP() (a role sees its own sessions). */
+    private static int readerSessionsAsleep() throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", TestMariaDb.USER);
+        props.setProperty("password", TestMariaDb.PASSWORD);
+        props.setProperty("sslMode", "REQUIRED");
+        try (Connection c = DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + mysql.tlsPort + "/" + TestMariaDb.DATABASE, props);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.PROCESSLIST WHERE STATE = 'User sleep'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
     }
 
     private static Map<String, Object> source(String sslmode, int port, String rootCert) {

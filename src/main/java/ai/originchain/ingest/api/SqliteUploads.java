@@ -27,6 +27,7 @@ import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.failure.FieldError;
 import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.sync.SourceSpec;
+import ai.originchain.ingest.sync.SyncAdmission;
 import ai.originchain.ingest.sync.SyncManifest;
 import jakarta.servlet.http.HttpServletRequest;
 
@@ -35,7 +36,13 @@ import jakarta.servlet.http.HttpServletRequest;
  * field or a file part) is parsed like a JSON body, the {@code database} part is streamed straight to
  * a temporary file readable by the service only, never held in memory, and checked by its header.
  * 415 unless multipart, 413 over {@code originchain.api.max-upload-bytes}, 422 on {@code database}
- * when it is not an SQLite 3 file. The file is deleted by {@link #discard} when the request ends.
+ * when it is not an SQLite 3 file. The file is deleted by {@link #discard} when the request ends, or
+ * with {@code Prefer: respond-async} when its background run does (the 202 comes once it is stored).
+ * Before anything of the file is written the upload takes a slot of its tenant ({@link SyncAdmission#reserve},
+ * 429 at the tenant's or the service's concurrent-sync limit), which its run takes over, and every
+ * chunk is counted in {@link UploadBytesInFlight} before it is written (429 over it): a tenant stores at
+ * most {@code max-concurrent-syncs-per-tenant} uploads at once, the service at most
+ * {@code originchain.sqlite.max-upload-bytes-in-flight} bytes.
  */
 @Component("sqliteUploads")
 public class SqliteUploads implements org.apache.camel.Processor {
@@ -45,17 +52,24 @@ public class SqliteUploads implements org.apache.camel.Processor {
     /** Exchange property holding the uploaded file's path until the request ends. */
     public static final String UPLOAD = "originchainUpload";
     public static final String TEMP_PREFIX = "originchain-upload-";
+    /** Exchange property: the bytes of this upload counted in {@link UploadBytesInFlight}. */
+    static final String COUNTED = "originchainUploadBytes";
 
     private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
 
     private final long maxUploadBytes;
     private final long maxManifestBytes;
     private final ManifestParser parser;
+    private final SyncAdmission admission;
+    private final UploadBytesInFlight inFlight;
 
-    public SqliteUploads(IngestProperties properties, ManifestParser parser) {
+    public SqliteUploads(IngestProperties properties, ManifestParser parser, SyncAdmission admission,
+                         UploadBytesInFlight inFlight) {
         this.maxUploadBytes = properties.getApi().getMaxUploadBytes();
         this.maxManifestBytes = properties.getApi().getMaxBodyBytes();
         this.parser = parser;
+        this.admission = admission;
+        this.inFlight = inFlight;
     }
 
     /**
@@ -131,6 +145,7 @@ public class SqliteUploads implements org.apache.camel.Processor {
     }
 
     private Path store(InputStream in, Exchange exchange) throws IOException {
+        admission.reserve(exchange.getMessage().getHeader("tenant", String.class), exchange);
         Path file = Files.createTempFile(TEMP_PREFIX, ".sqlite",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         exchange.setProperty(UPLOAD, file);
@@ -147,6 +162,8 @@ public class SqliteUploads implements org.apache.camel.Processor {
                 if (total > maxUploadBytes) {
                     throw ApiProblem.payloadTooLarge(maxUploadBytes);
                 }
+                inFlight.take(n);
+                exchange.setProperty(COUNTED, total);
                 out.write(buffer, 0, n);
             }
         }
@@ -156,9 +173,20 @@ public class SqliteUploads implements org.apache.camel.Processor {
         return file;
     }
 
-    /** Deletes the uploaded file, whatever happened to the request. */
+    /** Moves the uploaded file, and what it holds, from the request to the run going on in the background. */
+    public void handOver(Exchange request, Exchange background) {
+        for (String property : List.of(UPLOAD, COUNTED)) {
+            Object value = request.removeProperty(property);
+            if (value != null) {
+                background.setProperty(property, value);
+            }
+        }
+    }
+
+    /** Deletes the uploaded file and gives back what it held, whatever happened to the request (or its background run). */
     public void discard(Exchange exchange) {
         exchange.removeProperty(STREAM);
+        admission.unreserve(exchange);
         Path file = exchange.getProperty(UPLOAD, Path.class);
         if (file != null) {
             try {
@@ -167,6 +195,10 @@ public class SqliteUploads implements org.apache.camel.Processor {
                 file.toFile().deleteOnExit();
             }
             exchange.removeProperty(UPLOAD);
+        }
+        Object counted = exchange.removeProperty(COUNTED);
+        if (counted != null) {
+            inFlight.giveBack((Long) counted);
         }
     }
 

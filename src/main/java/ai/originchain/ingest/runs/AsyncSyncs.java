@@ -16,7 +16,9 @@ import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.api.ApiProblem;
+import ai.originchain.ingest.api.SqliteUploads;
 import ai.originchain.ingest.failure.SyncFailure;
+import ai.originchain.ingest.source.SourceInspector;
 import ai.originchain.ingest.sync.SyncAdmission;
 import ai.originchain.ingest.sync.SyncManifest;
 import ai.originchain.ingest.sync.SyncRun;
@@ -36,15 +38,18 @@ public class AsyncSyncs {
 
     private final SyncSteps steps;
     private final SyncAdmission admission;
+    private final SqliteUploads uploads;
     private final CamelContext camel;
     private final int poolSize;
     private final Semaphore slots;
     private volatile ExecutorService pool;
     private volatile ProducerTemplate producer;
 
-    public AsyncSyncs(SyncSteps steps, SyncAdmission admission, CamelContext camel, IngestProperties properties) {
+    public AsyncSyncs(SyncSteps steps, SyncAdmission admission, SqliteUploads uploads, CamelContext camel,
+                      IngestProperties properties) {
         this.steps = steps;
         this.admission = admission;
+        this.uploads = uploads;
         this.camel = camel;
         this.poolSize = Math.max(1, properties.getApi().getAsyncPoolSize());
         this.slots = new Semaphore(poolSize);
@@ -78,12 +83,16 @@ public class AsyncSyncs {
             background.getMessage().setBody(manifest);
             background.getMessage().setHeader("tenant", tenant);
             background.setProperty(SyncSteps.RUN, run);
+            background.setProperty(SourceInspector.ENGINE, exchange.getProperty(SourceInspector.ENGINE));
+            // An uploaded file now belongs to the background run, which deletes it when it ends.
+            uploads.handOver(exchange, background);
             pool().execute(() -> {
                 try {
                     producer().send("direct:run-sync", background);
                 } catch (RuntimeException e) {
                     log.error("background sync {} could not run: {}", run.id(), e.getClass().getName());
                 } finally {
+                    uploads.discard(background);
                     slots.release();
                 }
             });

@@ -68,6 +68,13 @@ public interface SourceRead extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Stops, from another thread and without waiting for it, whatever the read is doing at the source:
+     * a running query is cancelled there (PostgreSQL), its connection dropped (MySQL), an SQLite
+     * statement interrupted; the reading thread then fails. Closing still follows.
+     */
+    void abort();
+
     /** Ends the read and releases what it holds; safe to call more than once. */
     @Override
     void close();

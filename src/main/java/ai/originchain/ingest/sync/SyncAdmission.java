@@ -18,7 +18,8 @@ import ai.originchain.ingest.failure.SyncFailure;
  * Which syncs may run: at most {@code originchain.api.max-concurrent-syncs-per-tenant} per tenant and
  * {@code originchain.api.max-concurrent-syncs} in the whole service (API and scheduled runs alike),
  * and none once the service is shutting down. Decided before the sync takes a target lock or opens a
- * source connection.
+ * source connection, and for an SQLite upload before its first byte is stored: the upload holds a slot
+ * while it is written ({@link #reserve}), which its run takes over.
  */
 @Component("syncAdmission")
 public class SyncAdmission {
@@ -29,9 +30,14 @@ public class SyncAdmission {
     /** Exchange property set once a run holds a slot, so that only admitted runs give one back. */
     static final String ADMITTED = "originchainAdmitted";
 
+    /** Exchange property set while an upload holds a slot that no run has taken over yet. */
+    static final String RESERVED = "originchainUploadSlot";
+
     private final IngestProperties properties;
     private final Set<SyncRun> running = new LinkedHashSet<>();
     private final Map<String, Integer> perTenant = new HashMap<>();
+    /** Slots held by uploads being written, also counted in {@link #perTenant}. */
+    private int reserved;
     private boolean closed;
 
     public SyncAdmission(IngestProperties properties) {
@@ -47,20 +53,54 @@ public class SyncAdmission {
         if (closed) {
             throw SyncFailure.shuttingDown();
         }
-        int tenantLimit = properties.getApi().getMaxConcurrentSyncsPerTenant();
-        int serviceLimit = properties.getApi().getMaxConcurrentSyncs();
-        int ofTenant = perTenant.getOrDefault(run.tenant(), 0);
-        if (ofTenant >= tenantLimit) {
-            throw SyncFailure.limitReached("tenant " + run.tenant() + " already runs " + ofTenant
-                    + " syncs, its limit; retry when one has ended", RETRY_AFTER);
+        if (exchange.removeProperty(RESERVED) != null) {
+            reserved--;
+            running.add(run);
+            exchange.setProperty(ADMITTED, Boolean.TRUE);
+            return;
         }
-        if (running.size() >= serviceLimit) {
-            throw SyncFailure.limitReached("the service already runs " + running.size()
-                    + " syncs, its limit; retry when one has ended", RETRY_AFTER);
-        }
+        checkRoom(run.tenant());
         running.add(run);
         perTenant.merge(run.tenant(), 1, Integer::sum);
         exchange.setProperty(ADMITTED, Boolean.TRUE);
+    }
+
+    /**
+     * A slot of {@code tenant} for an upload about to be written (429 as for a sync, 503 once shutting
+     * down); the run opened for it takes it over in {@link #admit}, else {@link #unreserve} gives it back.
+     */
+    public synchronized void reserve(String tenant, Exchange exchange) {
+        if (closed) {
+            throw SyncFailure.shuttingDown();
+        }
+        checkRoom(tenant);
+        reserved++;
+        perTenant.merge(tenant, 1, Integer::sum);
+        exchange.setProperty(RESERVED, tenant);
+    }
+
+    /** Gives back an upload's slot that no run took over (the request failed before its sync was admitted). */
+    public synchronized void unreserve(Exchange exchange) {
+        Object tenant = exchange.removeProperty(RESERVED);
+        if (tenant != null) {
+            reserved--;
+            perTenant.computeIfPresent(tenant.toString(), (t, n) -> n > 1 ? n - 1 : null);
+            notifyAll();
+        }
+    }
+
+    private void checkRoom(String tenant) {
+        int tenantLimit = properties.getApi().getMaxConcurrentSyncsPerTenant();
+        int serviceLimit = properties.getApi().getMaxConcurrentSyncs();
+        int ofTenant = perTenant.getOrDefault(tenant, 0);
+        if (ofTenant >= tenantLimit) {
+            throw SyncFailure.limitReached("tenant " + tenant + " already runs " + ofTenant
+                    + " syncs, its limit; retry when one has ended", RETRY_AFTER);
+        }
+        if (running.size() + reserved >= serviceLimit) {
+            throw SyncFailure.limitReached("the service already runs " + (running.size() + reserved)
+                    + " syncs, its limit; retry when one has ended", RETRY_AFTER);
+        }
     }
 
     /** Gives the slot back once the run has ended and was recorded. */

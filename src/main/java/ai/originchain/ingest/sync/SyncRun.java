@@ -71,7 +71,15 @@ public final class SyncRun implements AutoCloseable {
 
     /** The sync's consistent read of its source, whatever the engine; closed when the run is. */
     public ai.originchain.ingest.source.SourceRead sourceRead() { return sourceRead; }
-    public void sourceRead(ai.originchain.ingest.source.SourceRead read) { this.sourceRead = read; }
+    public void sourceRead(ai.originchain.ingest.source.SourceRead read) {
+        this.sourceRead = read;
+        SyncFailure reason = abortReason;
+        if (reason != null && read != null) {
+            // Aborted while the read was being opened: it is closed when the run is released.
+            read.abort();
+            throw reason;
+        }
+    }
 
     /** A read that must end, at the latest, when the sync does (or at once, when it was aborted). */
     public void closeWhenDone(java.io.Closeable read) {
@@ -84,8 +92,9 @@ public final class SyncRun implements AutoCloseable {
     }
 
     /**
-     * Stops the sync from another thread (a cancel, a shutdown): no further batch is started, its open
-     * source reads and snapshot are cut off, so the sync fails at once and ends with {@code reason}
+     * Stops the sync from another thread (a cancel, a shutdown, a time limit): no further batch is
+     * started, whatever its source read waits on is stopped at the source ({@link
+     * ai.originchain.ingest.source.SourceRead#abort()}), so the sync fails at once and ends with {@code reason}
      * (what its caller and the run history see); batches being written commit or roll back. Does
      * nothing once the sync has ended or was already aborted.
      */
@@ -124,6 +133,10 @@ public final class SyncRun implements AutoCloseable {
         SourceSnapshot current = snapshot;
         if (current != null) {
             current.abort();
+        }
+        ai.originchain.ingest.source.SourceRead read = sourceRead;
+        if (read != null) {
+            read.abort();
         }
     }
 

@@ -3,14 +3,23 @@ package ai.originchain.ingest.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -29,18 +38,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ai.originchain.ingest.IngestApplication;
+import ai.originchain.ingest.api.SqliteUploads;
 import ai.originchain.ingest.support.ConnectorTest;
 import ai.originchain.ingest.support.TestDatabases;
 
 /**
  * Concurrency limits and the shutdown order, over HTTP, in a context of its own (a per-tenant limit
- * of 1, a service-wide one of 2, and a context this test closes itself). A sync is held at the source
- * deterministically: its table is a view that waits for an advisory lock the test holds.
+ * of 1, a service-wide one of 2, and a context this test closes itself), an SQLite upload refused
+ * before any byte of it is stored. A sync is held at the source deterministically: its table is a view
+ * that waits for an advisory lock the test holds.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SyncLifecycleTest {
 
     private static final String INITECH_TOKEN = "initech-token-77aa";
+    /** The bytes of uploads the instance stores at once: a small file fits, one of 256 KiB does not. */
+    private static final int UPLOAD_BYTES_IN_FLIGHT = 128 * 1024;
     private static final TestDatabases dbs = TestDatabases.get();
     private static final HttpClient http = HttpClient.newHttpClient();
     private static final ObjectMapper json = new ObjectMapper();
@@ -67,6 +80,7 @@ class SyncLifecycleTest {
                 "--originchain.api.max-concurrent-syncs-per-tenant=1",
                 "--originchain.api.max-concurrent-syncs=2",
                 "--spring.lifecycle.timeout-per-shutdown-phase=8s",
+                "--originchain.sqlite.max-upload-bytes-in-flight=" + UPLOAD_BYTES_IN_FLIGHT,
                 "--originchain.source.denied-networks=" + TestDatabases.DENIED_NETWORKS_BUT_LOOPBACK);
         port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
     }
@@ -174,6 +188,93 @@ class SyncLifecycleTest {
 
     @Test
     @Order(2)
+    void anUploadOverItsTenantsLimitIs429BeforeAnyByteOfItIsStored() throws Exception {
+        byte[] database = sqliteFile("CREATE TABLE items (id INTEGER PRIMARY KEY, v TEXT)", "INSERT INTO items VALUES (1, 'a')");
+        Path temp = Path.of(System.getProperty("java.io.tmpdir"));
+        CompletableFuture<HttpResponse<String>> held;
+        try (WatchService watch = temp.getFileSystem().newWatchService()) {
+            temp.register(watch, StandardWatchEventKinds.ENTRY_CREATE);
+            try (Connection gate = hold(701)) {
+                held = postLater("acme", ConnectorTest.ACME_TOKEN, body("public.lifecycle_held_701", "upload_limit_held"));
+                awaitWaitingSyncs(701, 1);
+
+                HttpResponse<String> refused = upload("acme", ConnectorTest.ACME_TOKEN, "upload_limit", database);
+
+                assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+                assertThat(refused.headers().firstValue("Retry-After")).hasValueSatisfying(
+                        value -> assertThat(Integer.parseInt(value)).isPositive());
+                assertThat(problem(refused).get("detail").asText()).contains("acme");
+            }
+            assertThat(held.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+
+            // Once the tenant's sync has ended the same upload is stored and runs: the one upload file made.
+            HttpResponse<String> accepted = upload("acme", ConnectorTest.ACME_TOKEN, "upload_limit", database);
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+            List<String> created = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                WatchKey key = watch.poll();
+                if (key != null) {
+                    key.pollEvents().stream().map(e -> e.context().toString())
+                            .filter(name -> name.startsWith(SqliteUploads.TEMP_PREFIX)).forEach(created::add);
+                    key.reset();
+                }
+                return !created.isEmpty();
+            });
+            assertThat(created).hasSize(1);
+        }
+        assertThat(TestDatabases.single(dbs.targetStore(), "SELECT count(*) FROM acme.upload_limit")).isEqualTo("1");
+    }
+
+    @Test
+    @Order(3)
+    void anUploadOverTheInstancesUploadBytesInFlightIs429AndLeavesNoFile() throws Exception {
+        byte[] large = sqliteFile("CREATE TABLE items (id INTEGER PRIMARY KEY, v TEXT)",
+                "INSERT INTO items WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 256) "
+                        + "SELECT n, printf('%01024d', n) FROM g");
+        assertThat(large.length).isGreaterThan(UPLOAD_BYTES_IN_FLIGHT);
+
+        HttpResponse<String> refused = upload("initech", INITECH_TOKEN, "upload_budget", large);
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        assertThat(problem(refused).get("detail").asText()).contains("originchain.sqlite.max-upload-bytes-in-flight");
+        assertThat(targetExists("initech.upload_budget")).isFalse();
+        // Its bytes and its slot were given back: a small upload of the same tenant fits at once.
+        byte[] small = sqliteFile("CREATE TABLE items (id INTEGER PRIMARY KEY, v TEXT)", "INSERT INTO items VALUES (1, 'a')");
+        HttpResponse<String> accepted = upload("initech", INITECH_TOKEN, "upload_budget", small);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+    }
+
+    private static byte[] sqliteFile(String... statements) throws Exception {
+        Path file = Files.createTempFile("lifecycle-upload", ".db");
+        Files.delete(file);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+            for (String statement : statements) {
+                st.execute(statement);
+            }
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        Files.delete(file);
+        return bytes;
+    }
+
+    private static HttpResponse<String> upload(String tenant, String token, String targetSchema, byte[] database) throws Exception {
+        String boundary = "----originchain-lifecycle-5b2a";
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"manifest\"\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        body.write(json.writeValueAsBytes(Map.of("mappings", List.of(Map.of("source_table", "items", "target_schema", targetSchema,
+                "primary_key", List.of("id"))))));
+        body.write(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"database\"; filename=\"items.sqlite\"\r\n"
+                + "Content-Type: application/vnd.sqlite3\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        body.write(database);
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/v1/tenants/" + tenant + "/ingest/sqlite/sync"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary).header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    @Order(4)
     void onShutdownNewSyncsGet503RunningOnesFinishAndTheRestAreAbortedAndRecorded() throws Exception {
         Connection finishing = hold(801);
         CompletableFuture<HttpResponse<String>> finished;
@@ -206,6 +307,8 @@ class SyncLifecycleTest {
             JsonNode cutProblem = problem(cut);
             assertThat(cutProblem.get("type").asText()).endsWith("/shutting-down");
             closing.get(30, TimeUnit.SECONDS);
+            // Its statement was cancelled at the source, not left waiting for the lock this test still holds.
+            awaitWaitingSyncs(802, 0);
         }
 
         assertThat(history("acme", "shutdown_finished")).containsExactly("succeeded", "200");

@@ -286,6 +286,20 @@ final class MySqlRead implements SourceRead {
         turn.release();
     }
 
+    /**
+     * Drops the sync's one connection at once: Connector/J's {@code Statement.cancel} would open a
+     * connection of its own (KILL QUERY), outside {@link MySqlSocketFactory}'s checked endpoint, so it
+     * is not used. MySQL ends the statement once it finds the client gone.
+     */
+    @Override
+    public void abort() {
+        try {
+            connection.abort(Runnable::run);
+        } catch (SQLException | RuntimeException ignored) {
+            // Already closed or broken: nothing left to cut off.
+        }
+    }
+
     @Override
     public void close() {
         closeQuietly(connection);

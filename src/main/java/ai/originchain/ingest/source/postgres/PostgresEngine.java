@@ -95,6 +95,11 @@ public class PostgresEngine implements SourceEngine {
             }
 
             @Override
+            public void abort() {
+                snapshot.abort();
+            }
+
+            @Override
             public void close() {
                 snapshot.close();
             }

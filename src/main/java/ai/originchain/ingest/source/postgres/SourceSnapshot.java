@@ -12,8 +12,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
-import org.postgresql.PGConnection;
-
 import ai.originchain.ingest.egress.CheckedEndpoint;
 import ai.originchain.ingest.sync.CopyTextSession;
 import ai.originchain.ingest.sync.SourceSpec;
@@ -39,6 +37,7 @@ public final class SourceSnapshot implements AutoCloseable {
     private final String snapshotId;
     private final List<Connection> sessions = new CopyOnWriteArrayList<>();
     private volatile String expired;
+    private volatile boolean aborted;
     private volatile ScheduledFuture<?> deadline;
 
     private SourceSnapshot(SourceConnector connector, SourceSpec source, CheckedEndpoint endpoint, String syncId,
@@ -117,6 +116,10 @@ public final class SourceSnapshot implements AutoCloseable {
         }
         Connection connection = connector.open(source, endpoint, SourceConnector.Role.READER, syncId);
         sessions.add(connection);
+        if (aborted) {
+            SourceCancel.cancelAndDrop(connection);
+            throw new SQLException(expired != null ? expired : "the sync was stopped");
+        }
         try {
             beginSnapshotTransaction(connection);
             try (Statement st = connection.createStatement()) {
@@ -134,22 +137,7 @@ public final class SourceSnapshot implements AutoCloseable {
     /** Ends every session of the snapshot now, from any thread: running statements are cancelled at the source. */
     void expire(String reason) {
         expired = reason;
-        for (Connection session : sessions) {
-            cancelAndDrop(session);
-        }
-        sessions.clear();
-        cancelAndDrop(coordinator);
-    }
-
-    private static void cancelAndDrop(Connection connection) {
-        try {
-            if (!connection.isClosed()) {
-                connection.unwrap(PGConnection.class).cancelQuery();
-                connection.abort(Runnable::run);
-            }
-        } catch (SQLException | RuntimeException ignored) {
-            // Already broken or closed: the source has let go of it.
-        }
+        abort();
     }
 
     private static void beginSnapshotTransaction(Connection connection) throws SQLException {
@@ -168,17 +156,17 @@ public final class SourceSnapshot implements AutoCloseable {
         closeQuietly(coordinator);
     }
 
-    /** Drops the coordinating connection from another thread, without waiting for a statement it runs. */
+    /**
+     * Ends every session of the snapshot from another thread, without waiting for a statement they run:
+     * each statement is cancelled at the source and each socket closed ({@link SourceCancel}).
+     */
     public void abort() {
-        abort(coordinator);
-    }
-
-    /** Closes the connection's socket at once; pgjdbc's close would wait for the statement it runs. */
-    static void abort(Connection connection) {
-        try {
-            connection.unwrap(org.postgresql.jdbc.PgConnection.class).abort(Runnable::run);
-        } catch (SQLException | RuntimeException ignored) {
-            // Already closed or broken: nothing left to cut off.
+        aborted = true;
+        for (Connection session : sessions) {
+            SourceCancel.cancelAndDrop(session);
+        }
+        if (coordinator != null) {
+            SourceCancel.cancelAndDrop(coordinator);
         }
     }
 

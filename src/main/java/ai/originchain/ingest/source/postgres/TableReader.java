@@ -154,11 +154,11 @@ public final class TableReader implements RowSource {
         return rows;
     }
 
-    /** Drops the connection at once (pgjdbc's abort takes no lock the reading thread holds); close still follows. */
+    /** Cancels the read at the source and drops the connection at once (no lock the reading thread holds); close still follows. */
     @Override
     public void abort() {
         if (!closed) {
-            SourceSnapshot.abort(connection);
+            SourceCancel.cancelAndDrop(connection);
         }
     }
 

@@ -23,6 +23,12 @@ import ai.originchain.ingest.typemap.TypeMap;
 @Component
 public class SqliteEngine implements SourceEngine {
 
+    private final SqliteQueryLimit queryLimit;
+
+    public SqliteEngine(SqliteQueryLimit queryLimit) {
+        this.queryLimit = queryLimit;
+    }
+
     @Override
     public String name() {
         return "sqlite";
@@ -35,7 +41,7 @@ public class SqliteEngine implements SourceEngine {
 
     @Override
     public SourceRead begin(SyncRun run) throws SQLException {
-        return new SqliteRead(run.source().database());
+        return new SqliteRead(run.source().database(), queryLimit.of(run));
     }
 
     static Connection open(String path) throws SQLException {

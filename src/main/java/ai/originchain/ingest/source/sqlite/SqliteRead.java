@@ -36,11 +36,13 @@ final class SqliteRead implements SourceRead {
     private static final String INDEX_COLUMNS = "SELECT name FROM pragma_index_info(?) ORDER BY seqno";
 
     private final String path;
+    private final SqliteQueryLimit.Queries queries;
     private final Connection catalog;
     private final List<Connection> readers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    SqliteRead(String path) throws SQLException {
+    SqliteRead(String path, SqliteQueryLimit.Queries queries) throws SQLException {
         this.path = path;
+        this.queries = queries;
         this.catalog = SqliteEngine.open(path);
     }
 
@@ -54,6 +56,7 @@ final class SqliteRead implements SourceRead {
             errors.add(new FieldError(mapping.field("source_table"), "an SQLite file has the one schema 'main'; name the table as 'table' or 'main.table'"));
             return null;
         }
+        queries.start(catalog, mapping.sourceTable());
         try (PreparedStatement st = catalog.prepareStatement(FIND_TABLE)) {
             st.setString(1, mapping.sourceTable());
             try (ResultSet rs = st.executeQuery()) {
@@ -157,6 +160,7 @@ final class SqliteRead implements SourceRead {
         String groups = primaryKey.stream().map(SqliteRead::quote).collect(Collectors.joining(", "));
         String sql = "SELECT '(' || " + shown + " || ')' FROM " + quote(table.name()) + " GROUP BY " + groups
                 + " HAVING count(*) > 1 LIMIT 1";
+        queries.start(catalog, table.name());
         try (Statement st = catalog.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
         }
@@ -176,6 +180,7 @@ final class SqliteRead implements SourceRead {
         Connection connection = SqliteEngine.open(path);
         readers.add(connection);
         try {
+            queries.start(connection, table.name());
             Statement st = connection.createStatement();
             ResultSet rows = st.executeQuery(sql);
             return new SqliteTableReader(connection, rows, table.columns().size());
@@ -183,6 +188,11 @@ final class SqliteRead implements SourceRead {
             connection.close();
             throw e;
         }
+    }
+
+    @Override
+    public void abort() {
+        queries.stop();
     }
 
     @Override
