@@ -22,6 +22,7 @@ public class IngestProperties {
     private final Streams streams = new Streams();
     private final Secrets secrets = new Secrets();
     private final Webhooks webhooks = new Webhooks();
+    private final TargetPool targetPool = new TargetPool();
 
     public Map<String, Tenant> getTenants() { return tenants; }
     public void setTenants(Map<String, Tenant> tenants) { this.tenants = tenants; }
@@ -34,6 +35,7 @@ public class IngestProperties {
     public Streams getStreams() { return streams; }
     public Secrets getSecrets() { return secrets; }
     public Webhooks getWebhooks() { return webhooks; }
+    public TargetPool getTargetPool() { return targetPool; }
 
     public static class Tenant {
         /** Comma-separated lowercase hex SHA-256 digests of the tokens accepted for this tenant. */
@@ -219,5 +221,13 @@ public class IngestProperties {
         public void setRetries(int retries) { this.retries = retries; }
         public long getRetryDelayMs() { return retryDelayMs; }
         public void setRetryDelayMs(long retryDelayMs) { this.retryDelayMs = retryDelayMs; }
+    }
+
+    /** The target store's connection pool, sized from the sync limits (README "Target connections and threads"). */
+    public static class TargetPool {
+        /** Connections kept for the service's own work beside the syncs' budgets: run history, progress, runs API, scheduler, digest refresh. */
+        private int serviceConnections = 8;
+        public int getServiceConnections() { return serviceConnections; }
+        public void setServiceConnections(int serviceConnections) { this.serviceConnections = serviceConnections; }
     }
 }

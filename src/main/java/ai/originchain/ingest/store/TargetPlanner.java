@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import javax.sql.DataSource;
 
 import org.springframework.stereotype.Component;
 
@@ -55,15 +54,15 @@ public class TargetPlanner {
              ORDER BY k.pos
             """;
 
-    private final DataSource target;
+    private final TargetConnections target;
 
-    public TargetPlanner(DataSource target) {
+    public TargetPlanner(TargetConnections target) {
         this.target = target;
     }
 
     public void plan(SyncRun run) {
         List<FieldError> errors = new ArrayList<>();
-        try (Connection connection = target.getConnection()) {
+        try (Connection connection = target.work(run)) {
             connection.setAutoCommit(false);
             try {
                 Map<String, String> declaredTypes = normalizeDeclarations(connection, run, errors);

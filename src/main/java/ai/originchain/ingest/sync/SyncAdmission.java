@@ -13,12 +13,13 @@ import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.failure.SyncFailure;
+import ai.originchain.ingest.store.TargetConnections;
 
 /**
  * Which syncs may run: at most {@code originchain.api.max-concurrent-syncs-per-tenant} per tenant and
  * {@code originchain.api.max-concurrent-syncs} in the whole service (API and scheduled runs alike),
  * and none once the service is shutting down. Decided before the sync takes a target lock or opens a
- * source connection.
+ * source connection. An admitted sync then takes its budget of target connections ({@link TargetConnections}).
  */
 @Component("syncAdmission")
 public class SyncAdmission {
@@ -30,19 +31,33 @@ public class SyncAdmission {
     static final String ADMITTED = "originchainAdmitted";
 
     private final IngestProperties properties;
+    private final TargetConnections connections;
     private final Set<SyncRun> running = new LinkedHashSet<>();
     private final Map<String, Integer> perTenant = new HashMap<>();
     private boolean closed;
 
-    public SyncAdmission(IngestProperties properties) {
+    public SyncAdmission(IngestProperties properties, TargetConnections connections) {
         this.properties = properties;
+        this.connections = connections;
     }
 
-    public synchronized void admit(@ExchangeProperty(SyncSteps.RUN) SyncRun run, Exchange exchange) {
+    public void admit(@ExchangeProperty(SyncSteps.RUN) SyncRun run, Exchange exchange) {
+        if (takeSlot(run, exchange)) {
+            try {
+                connections.reserve(run);
+            } catch (RuntimeException e) {
+                leave(exchange);
+                throw e;
+            }
+        }
+    }
+
+    /** True when the run got a slot now; false when it held one already. */
+    private synchronized boolean takeSlot(SyncRun run, Exchange exchange) {
         if (running.contains(run)) {
             // Admitted already, in the caller's thread, before it went on in the background.
             exchange.setProperty(ADMITTED, Boolean.TRUE);
-            return;
+            return false;
         }
         if (closed) {
             throw SyncFailure.shuttingDown();
@@ -61,14 +76,16 @@ public class SyncAdmission {
         running.add(run);
         perTenant.merge(run.tenant(), 1, Integer::sum);
         exchange.setProperty(ADMITTED, Boolean.TRUE);
+        return true;
     }
 
-    /** Gives the slot back once the run has ended and was recorded. */
+    /** Gives the slot and the run's target connections back once the run has ended and was recorded. */
     public synchronized void leave(Exchange exchange) {
         SyncRun run = exchange.getProperty(SyncSteps.RUN, SyncRun.class);
         if (run == null || exchange.getProperty(ADMITTED) == null || !running.remove(run)) {
             return;
         }
+        connections.release(run);
         exchange.removeProperty(ADMITTED);
         perTenant.computeIfPresent(run.tenant(), (tenant, n) -> n > 1 ? n - 1 : null);
         notifyAll();
