@@ -16,6 +16,7 @@ import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -58,8 +59,13 @@ class ConcurrentSyncsTest extends ConnectorTest {
     @Autowired
     DataSource pool;
 
+    @Autowired
+    ThreadPoolTaskExecutor applicationTaskExecutor;
+
     @Test
-    void thePoolIsSizedFromTheDefaultLimitsAndTheStoreAcceptsIt() throws Exception {
+    void thePoolAndTheRequestThreadsAreSizedFromTheDefaultLimitsAndTheStoreAcceptsThePool() throws Exception {
+        // A synchronous sync holds a request thread until it ends: 16 of them, and 8 for every other request.
+        assertThat(applicationTaskExecutor.getCorePoolSize()).isEqualTo(16 + 8);
         // 16 syncs x (a budget of 4 + a run-history session) + 8 for the service's own work.
         assertThat(pool.unwrap(HikariDataSource.class).getMaximumPoolSize()).isEqualTo(88);
         assertThat(Integer.parseInt(TestDatabases.single(target(), "SHOW max_connections"))).isGreaterThan(2 * 88);

@@ -36,9 +36,12 @@ public class TargetPoolSizing implements BeanPostProcessor, EnvironmentAware {
         return Math.max(1, maxConcurrentSyncs) * TargetConnections.PER_SYNC + Math.max(0, serviceConnections);
     }
 
+    /** The target store's pool, Spring Boot's (or the embedded store's) {@code dataSource}; any other pool is left as it is. */
+    static final String TARGET_POOL = "dataSource";
+
     @Override
     public Object postProcessAfterInitialization(Object bean, String beanName) {
-        if (bean instanceof HikariDataSource pool) {
+        if (bean instanceof HikariDataSource pool && TARGET_POOL.equals(beanName)) {
             size(pool);
         }
         return bean;

@@ -109,20 +109,24 @@ class TargetConnectionsTest {
         TargetPoolSizing sizing = new TargetPoolSizing();
         sizing.setEnvironment(new MockEnvironment());
         try (HikariDataSource computed = new HikariDataSource()) {
-            sizing.postProcessAfterInitialization(computed, "dataSource");
+            sizing.postProcessAfterInitialization(computed, TargetPoolSizing.TARGET_POOL);
             assertThat(computed.getMaximumPoolSize()).isEqualTo(16 * 5 + 8);
         }
         sizing.setEnvironment(new MockEnvironment().withProperty("originchain.api.max-concurrent-syncs", "3")
                 .withProperty("originchain.target-pool.service-connections", "2"));
         try (HikariDataSource computed = new HikariDataSource()) {
-            sizing.postProcessAfterInitialization(computed, "dataSource");
+            sizing.postProcessAfterInitialization(computed, TargetPoolSizing.TARGET_POOL);
             assertThat(computed.getMaximumPoolSize()).isEqualTo(3 * 5 + 2);
         }
         sizing.setEnvironment(new MockEnvironment().withProperty(TargetPoolSizing.MAXIMUM_POOL_SIZE, "16"));
         try (HikariDataSource small = new HikariDataSource()) {
             IllegalStateException refused = catchThrowableOfType(IllegalStateException.class,
-                    () -> sizing.postProcessAfterInitialization(small, "dataSource"));
+                    () -> sizing.postProcessAfterInitialization(small, TargetPoolSizing.TARGET_POOL));
             assertThat(refused).hasMessageContaining("spring.datasource.hikari.maximum-pool-size is 16, below the 88 connections");
+            // Another pool (a stream pool of its own) is not the syncs' to size.
+            int before = small.getMaximumPoolSize();
+            sizing.postProcessAfterInitialization(small, "streamDataSource");
+            assertThat(small.getMaximumPoolSize()).isEqualTo(before);
         }
     }
 }
