@@ -1,10 +1,14 @@
 package ai.originchain.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +58,36 @@ class ConcurrentSyncsTest extends ConnectorTest {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(manifest(tables)))).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aTenantWhoseMappingsWaitOnTheirSourceHoldsNoThreadAnotherTenantsMappingsNeed() throws Exception {
+        List<String> heldTables = List.of("cc_held_a", "cc_held_b", "cc_held_c", "cc_held_d");
+        for (String table : List.of("cc_held_a", "cc_held_b", "cc_held_c", "cc_held_d", "cc_free_a", "cc_free_b")) {
+            sourceTable(table, "id int PRIMARY KEY, note text", "SELECT g, md5(g::text) FROM generate_series(1, 2000) g");
+        }
+        try (Connection holder = dbs.source().getConnection(); Statement st = holder.createStatement()) {
+            // Every read of acme's four tables waits for this lock: as many of its mappings as may run at once wait.
+            holder.setAutoCommit(false);
+            st.execute("LOCK TABLE public.cc_held_a, public.cc_held_b, public.cc_held_c, public.cc_held_d IN ACCESS EXCLUSIVE MODE");
+            CompletableFuture<HttpResponse<String>> held = send("acme", heldTables);
+            await().atMost(Duration.ofMinutes(1)).until(() -> "t".equals(TestDatabases.single(dbs.source(),
+                    "SELECT count(*) >= 2 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY%cc_held_%'")));
+
+            HttpResponse<String> other = send("globex", List.of("cc_free_a", "cc_free_b")).get(1, TimeUnit.MINUTES);
+
+            assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
+            assertThat(held).as("acme's sync still waits on its source").isNotDone();
+            holder.rollback();
+            HttpResponse<String> released = held.get(2, TimeUnit.MINUTES);
+            assertThat(released.statusCode()).as(released.body()).isEqualTo(200);
+        }
+        for (String name : List.of("globex.cc_free_a", "globex.cc_free_b", "acme.cc_held_a", "acme.cc_held_b", "acme.cc_held_c",
+                "acme.cc_held_d")) {
+            String table = name.substring(name.indexOf('.') + 1);
+            assertThat(fingerprint(target(), name, "id, note", "id")).as(name)
+                    .isEqualTo(fingerprint(source(), "public." + table, "id, note", "id"));
+        }
     }
 
     @Autowired
