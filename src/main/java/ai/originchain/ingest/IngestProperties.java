@@ -23,6 +23,7 @@ public class IngestProperties {
     private final Secrets secrets = new Secrets();
     private final Webhooks webhooks = new Webhooks();
     private final Sqlite sqlite = new Sqlite();
+    private final TargetPool targetPool = new TargetPool();
 
     public Map<String, Tenant> getTenants() { return tenants; }
     public void setTenants(Map<String, Tenant> tenants) { this.tenants = tenants; }
@@ -36,6 +37,7 @@ public class IngestProperties {
     public Secrets getSecrets() { return secrets; }
     public Webhooks getWebhooks() { return webhooks; }
     public Sqlite getSqlite() { return sqlite; }
+    public TargetPool getTargetPool() { return targetPool; }
 
     public static class Tenant {
         /** Comma-separated lowercase hex SHA-256 digests of the tokens accepted for this tenant. */
@@ -233,5 +235,13 @@ public class IngestProperties {
         public void setMaxQueryDuration(Duration maxQueryDuration) { this.maxQueryDuration = maxQueryDuration; }
         public long getMaxUploadBytesInFlight() { return maxUploadBytesInFlight; }
         public void setMaxUploadBytesInFlight(long maxUploadBytesInFlight) { this.maxUploadBytesInFlight = maxUploadBytesInFlight; }
+    }
+
+    /** The target store's connection pool, sized from the sync limits (README "Target connections and threads"). */
+    public static class TargetPool {
+        /** Connections kept for the service's own work beside the syncs' budgets: run history, progress, runs API, scheduler, digest refresh. */
+        private int serviceConnections = 8;
+        public int getServiceConnections() { return serviceConnections; }
+        public void setServiceConnections(int serviceConnections) { this.serviceConnections = serviceConnections; }
     }
 }

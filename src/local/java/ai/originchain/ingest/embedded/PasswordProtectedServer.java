@@ -30,6 +30,8 @@ public final class PasswordProtectedServer implements java.io.Closeable {
 
     public static final String PASSWORD_FILE = "originchain.password";
     public static final String USER = "postgres";
+    /** {@code max_connections} unless the caller asks for more. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 100;
 
     private static final String SCRAM_HBA = """
             local all all scram-sha-256
@@ -59,6 +61,11 @@ public final class PasswordProtectedServer implements java.io.Closeable {
     public String password() { return password; }
 
     public static PasswordProtectedServer start(Path dataDir, int port) throws IOException {
+        return start(dataDir, port, DEFAULT_MAX_CONNECTIONS);
+    }
+
+    /** As above, accepting {@code maxConnections} clients at once. */
+    public static PasswordProtectedServer start(Path dataDir, int port, int maxConnections) throws IOException {
         boolean initialized = Files.exists(dataDir.resolve("postgresql.conf"));
         Path passwordFile = dataDir.resolve(PASSWORD_FILE);
         boolean migrate = initialized && !Files.exists(passwordFile);
@@ -79,6 +86,7 @@ public final class PasswordProtectedServer implements java.io.Closeable {
                     writeOwnerOnly(folder.toPath().resolve(PASSWORD_FILE), password);
                 }
             }, false, builder -> {
+                builder.setServerConfig("max_connections", String.valueOf(maxConnections));
                 builder.setConnectConfig("password", password);
                 if (initdbPassword != null) {
                     builder.setLocaleConfig("pwfile", initdbPassword.toString());

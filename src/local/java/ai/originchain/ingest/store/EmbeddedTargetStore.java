@@ -11,6 +11,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -30,12 +31,21 @@ public class EmbeddedTargetStore {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedTargetStore.class);
 
     @Bean
-    PasswordProtectedServer embeddedTargetServer(IngestProperties properties) throws IOException {
+    PasswordProtectedServer embeddedTargetServer(IngestProperties properties, Environment environment) throws IOException {
         Path dataDir = Path.of(properties.getTarget().getEmbeddedDataDir()).toAbsolutePath();
-        PasswordProtectedServer server = PasswordProtectedServer.start(dataDir, properties.getTarget().getEmbeddedPort());
+        PasswordProtectedServer server = PasswordProtectedServer.start(dataDir, properties.getTarget().getEmbeddedPort(),
+                maxConnections(properties, environment));
         log.info("Embedded target store: PostgreSQL on localhost:{}, data in {}, password in {}", server.server().getPort(),
                 dataDir, dataDir.resolve(PasswordProtectedServer.PASSWORD_FILE));
         return server;
+    }
+
+    /** Room for the pool twice over (the readiness check, streams, an operator's psql), at least the server's default. */
+    static int maxConnections(IngestProperties properties, Environment environment) {
+        int pool = Math.max(TargetPoolSizing.needed(properties.getApi().getMaxConcurrentSyncs(),
+                        properties.getTargetPool().getServiceConnections()),
+                environment.getProperty(TargetPoolSizing.MAXIMUM_POOL_SIZE, Integer.class, 0));
+        return Math.max(PasswordProtectedServer.DEFAULT_MAX_CONNECTIONS, 2 * pool);
     }
 
     @Bean

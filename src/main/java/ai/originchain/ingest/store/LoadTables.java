@@ -10,7 +10,6 @@ import java.sql.Statement;
 import java.util.stream.Collectors;
 import java.util.zip.CRC32;
 
-import javax.sql.DataSource;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +35,9 @@ public class LoadTables {
     private static final String PREFIX = "_oc_load_";
     private static final int MAX_NAME = 63;
 
-    private final DataSource target;
+    private final TargetConnections target;
 
-    public LoadTables(DataSource target) {
+    public LoadTables(TargetConnections target) {
         this.target = target;
     }
 
@@ -115,7 +114,7 @@ public class LoadTables {
         TargetPlan plan = job.targetPlan();
         String side = SqlNames.qualified(plan.tenant(), job.loadTable());
         String key = plan.primaryKey().stream().map(SqlNames::quote).collect(Collectors.joining(", "));
-        try (Connection connection = target.getConnection()) {
+        try (Connection connection = target.work(job.run())) {
             connection.setAutoCommit(false);
             try (Statement st = connection.createStatement()) {
                 // The index build, in a transaction of its own: only the side table is locked meanwhile.
@@ -164,7 +163,7 @@ public class LoadTables {
     private void drop(MappingJob job) {
         String side = SqlNames.qualified(job.targetPlan().tenant(), job.loadTable());
         job.loadTable(null);
-        try (Connection connection = target.getConnection(); Statement st = connection.createStatement()) {
+        try (Connection connection = target.work(job.run()); Statement st = connection.createStatement()) {
             st.execute("DROP TABLE IF EXISTS " + side);
         } catch (SQLException e) {
             log.warn("sync {} {}: dropping the side table failed, the next sync drops it: {}", job.run().id(), job,

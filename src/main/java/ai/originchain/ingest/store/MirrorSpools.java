@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
-import javax.sql.DataSource;
 
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -46,10 +45,10 @@ public class MirrorSpools {
              WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped
             """;
 
-    private final DataSource target;
+    private final TargetConnections target;
     private final Map<String, Spool> spools = new ConcurrentHashMap<>();
 
-    public MirrorSpools(DataSource target) {
+    public MirrorSpools(TargetConnections target) {
         this.target = target;
     }
 
@@ -62,7 +61,7 @@ public class MirrorSpools {
         String table = job.writeTable();
         try {
             Map<String, String> types;
-            try (Connection connection = target.getConnection()) {
+            try (Connection connection = target.work(job.run())) {
                 connection.setAutoCommit(false);
                 if (mode.softDelete()) {
                     addDeletedAt(connection, job, table);
@@ -123,7 +122,7 @@ public class MirrorSpools {
     private Spool spoolOf(SyncRun run) {
         return spools.computeIfAbsent(run.id(), id -> {
             try {
-                Spool spool = new Spool(run.id(), target.getConnection());
+                Spool spool = new Spool(run.id(), target.kept(run));
                 run.closeWhenDone(spool);
                 return spool;
             } catch (SQLException e) {

@@ -60,11 +60,13 @@ public class RangeDigestCache {
                    versions = EXCLUDED.versions, contents = EXCLUDED.contents, updated_at = EXCLUDED.updated_at""";
 
     private final DataSource target;
+    private final TargetConnections connections;
     private final int rangeRows;
     private final int maxRanges;
 
-    public RangeDigestCache(DataSource target, IngestProperties properties) {
+    public RangeDigestCache(DataSource target, TargetConnections connections, IngestProperties properties) {
         this.target = target;
+        this.connections = connections;
         this.rangeRows = properties.getSync().getRangeRows();
         this.maxRanges = properties.getSync().getMaxRanges();
     }
@@ -148,7 +150,7 @@ public class RangeDigestCache {
             return;
         }
         TargetPlan plan = job.targetPlan();
-        try (Connection connection = target.getConnection()) {
+        try (Connection connection = connections.work(job.run())) {
             connection.setAutoCommit(false);
             KeptRanges recut = recut(connection, job, kept);
             if (recut == null) {

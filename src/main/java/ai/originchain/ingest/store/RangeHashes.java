@@ -6,8 +6,6 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-import javax.sql.DataSource;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -38,7 +36,7 @@ public class RangeHashes {
     /** Ranges the probe compares first. */
     static final int PROBES = 32;
 
-    private final DataSource target;
+    private final TargetConnections target;
     private final RangeDigestCache cache;
     private final RangeDigestRefresh refresh;
     private final int rangeRows;
@@ -47,7 +45,7 @@ public class RangeHashes {
     private final int mergeParts;
     private final int mergePartMinRanges;
 
-    public RangeHashes(DataSource target, RangeDigestCache cache, RangeDigestRefresh refresh, IngestProperties properties) {
+    public RangeHashes(TargetConnections target, RangeDigestCache cache, RangeDigestRefresh refresh, IngestProperties properties) {
         this.target = target;
         this.cache = cache;
         this.refresh = refresh;
@@ -96,7 +94,7 @@ public class RangeHashes {
         String table = SqlNames.qualified(plan.tenant(), plan.table());
         // Before the snapshot below, so it sees the digests a refresh is about to keep.
         refresh.awaitTable(plan, job.run());
-        try (Connection connection = target.getConnection()) {
+        try (Connection connection = target.work(job.run())) {
             connection.setAutoCommit(false);
             connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             connection.setReadOnly(true);

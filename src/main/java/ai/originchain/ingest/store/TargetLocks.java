@@ -7,8 +7,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
-import javax.sql.DataSource;
-
 import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.failure.SyncFailure;
@@ -22,9 +20,9 @@ public class TargetLocks {
     static final String TRY_LOCK = "SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtextextended(?, 0))";
     static final String UNLOCK = "SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtextextended(?, 0))";
 
-    private final DataSource target;
+    private final TargetConnections target;
 
-    public TargetLocks(DataSource target) {
+    public TargetLocks(TargetConnections target) {
         this.target = target;
     }
 
@@ -32,7 +30,7 @@ public class TargetLocks {
         List<String> held = new ArrayList<>();
         Connection connection = null;
         try {
-            connection = target.getConnection();
+            connection = target.kept(run);
             connection.setAutoCommit(true);
             try (PreparedStatement st = connection.prepareStatement(TRY_LOCK)) {
                 for (MappingSpec mapping : run.manifest().mappings()) {

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import javax.sql.DataSource;
 
 import org.springframework.stereotype.Component;
 
@@ -65,15 +64,15 @@ public class TargetPlanner {
              WHERE a.attrelid = 'pg_temp.{probe}'::regclass AND a.attname = 'c'
             """;
 
-    private final DataSource target;
+    private final TargetConnections target;
 
-    public TargetPlanner(DataSource target) {
+    public TargetPlanner(TargetConnections target) {
         this.target = target;
     }
 
     public void plan(SyncRun run) {
         List<FieldError> errors = new ArrayList<>();
-        try (Connection connection = target.getConnection()) {
+        try (Connection connection = target.work(run)) {
             connection.setAutoCommit(false);
             try {
                 Map<String, String> declaredTypes = normalizeDeclarations(connection, run, errors);

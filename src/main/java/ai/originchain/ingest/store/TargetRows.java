@@ -4,8 +4,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 
-import javax.sql.DataSource;
-
 import ai.originchain.ingest.source.postgres.TableReader;
 import ai.originchain.ingest.sync.CopyTextSession;
 import ai.originchain.ingest.sync.KeyOrder;
@@ -22,13 +20,8 @@ final class TargetRows {
     private TargetRows() {
     }
 
-    static TableReader open(DataSource target, TargetPlan plan, KeyOrder order) throws SQLException {
-        return open(target, plan, order, null);
-    }
-
-    /** Only the rows that pass {@code where} (a mirror's scope), or all when it is null. */
-    static TableReader open(DataSource target, TargetPlan plan, KeyOrder order, String where) throws SQLException {
-        Connection connection = target.getConnection();
+    /** Only the rows that pass {@code where} (a mirror's scope), or all when it is null; the read closes {@code connection}. */
+    static TableReader open(Connection connection, TargetPlan plan, KeyOrder order, String where) throws SQLException {
         try {
             connection.setAutoCommit(false);
             connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);

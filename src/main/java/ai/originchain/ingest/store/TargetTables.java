@@ -5,7 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 
-import javax.sql.DataSource;
 
 import org.springframework.stereotype.Component;
 
@@ -23,10 +22,10 @@ public class TargetTables {
     /** The tenant's DDL lock (schema, tables, columns), taken in the transaction that changes them. */
     static final String DDL_LOCK = "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(?, 0))";
 
-    private final DataSource target;
+    private final TargetConnections target;
     private final LoadTables loads;
 
-    public TargetTables(DataSource target, LoadTables loads) {
+    public TargetTables(TargetConnections target, LoadTables loads) {
         this.target = target;
         this.loads = loads;
     }
@@ -34,7 +33,7 @@ public class TargetTables {
     public void ensure(MappingJob job) {
         TargetPlan plan = job.targetPlan();
         job.report().started();
-        try (Connection connection = target.getConnection()) {
+        try (Connection connection = target.work(job.run())) {
             connection.setAutoCommit(false);
             if (plan.exists()) {
                 applyChanges(connection, job);

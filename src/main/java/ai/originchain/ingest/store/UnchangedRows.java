@@ -1,10 +1,9 @@
 package ai.originchain.ingest.store;
 
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-
-import javax.sql.DataSource;
 
 import org.apache.camel.Body;
 import org.apache.camel.ExchangeProperty;
@@ -32,9 +31,9 @@ public class UnchangedRows {
 
     private static final Logger log = LoggerFactory.getLogger(UnchangedRows.class);
 
-    private final DataSource target;
+    private final TargetConnections target;
 
-    public UnchangedRows(DataSource target) {
+    public UnchangedRows(TargetConnections target) {
         this.target = target;
     }
 
@@ -54,7 +53,7 @@ public class UnchangedRows {
         try {
             // A read in parts that could not get a target read each is merged here in one: its parts come in key order.
             ChangedRows changed = new ChangedRows(job, rows,
-                    TargetRows.open(target, job.targetPlan(), order, job.modes().targetReadScope()), order, deleted);
+                    TargetRows.open(target.read(job.run()), job.targetPlan(), order, job.modes().targetReadScope()), order, deleted);
             job.run().closeWhenDone(changed);
             return changed;
         } catch (SQLException e) {
@@ -70,13 +69,21 @@ public class UnchangedRows {
 
     /**
      * One diff per key-range part, each with the target's rows of that range, run by the batcher on the
-     * part's own thread; null (the target reads opened so far closed again) when a target read fails.
+     * part's own thread; null (the target reads opened so far closed again) when a target read fails, or
+     * when the sync's budget has no connection free for each part now (README "Target connections and threads").
      */
     private RowSource inParts(MappingJob job, PartedRead parted, List<String> parts, KeyOrder order, DeletedKeys deleted) {
         List<RowSource> targets = new ArrayList<>();
         try {
             for (String part : parts) {
-                targets.add(TargetRows.open(target, job.targetPlan(), order, ModeState.and(job.modes().targetReadScope(), part)));
+                Connection connection = target.readIfFree(job.run());
+                if (connection == null) {
+                    targets.forEach(RowSource::close);
+                    log.info("sync {} {}: no target connection free for each of {} merge parts, the parts are merged in one",
+                            job.run().id(), job, parts.size());
+                    return null;
+                }
+                targets.add(TargetRows.open(connection, job.targetPlan(), order, ModeState.and(job.modes().targetReadScope(), part)));
             }
         } catch (SQLException e) {
             targets.forEach(RowSource::close);

@@ -6,7 +6,6 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.stream.Collectors;
 
-import javax.sql.DataSource;
 
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -31,9 +30,9 @@ import ai.originchain.ingest.typemap.TargetColumn;
 @Component("upsertWriter")
 public class UpsertWriter {
 
-    private final DataSource target;
+    private final TargetConnections target;
 
-    public UpsertWriter(DataSource target) {
+    public UpsertWriter(TargetConnections target) {
         this.target = target;
     }
 
@@ -44,7 +43,7 @@ public class UpsertWriter {
         if (!job.beginWrite()) {
             return;
         }
-        try (Connection connection = target.getConnection()) {
+        try (Connection connection = target.work(job.run())) {
             connection.setAutoCommit(false);
             try (Statement st = connection.createStatement()) {
                 long changed;

@@ -9,13 +9,13 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
 
-import javax.sql.DataSource;
 
 import org.apache.camel.ExchangeProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import ai.originchain.ingest.store.TargetConnections;
 import ai.originchain.ingest.failure.SyncFailure;
 
 /**
@@ -41,9 +41,9 @@ public class CursorMarks {
                    sync_id = EXCLUDED.sync_id, updated_at = EXCLUDED.updated_at
             """;
 
-    private final DataSource target;
+    private final TargetConnections target;
 
-    public CursorMarks(DataSource target) {
+    public CursorMarks(TargetConnections target) {
         this.target = target;
     }
 
@@ -54,7 +54,7 @@ public class CursorMarks {
             return;
         }
         String mark = null;
-        try (Connection connection = target.getConnection()) {
+        try (Connection connection = target.work(job.run())) {
             connection.setAutoCommit(true);
             try (PreparedStatement st = connection.prepareStatement(LOAD)) {
                 st.setString(1, job.run().tenant());
@@ -156,7 +156,7 @@ public class CursorMarks {
         if (run.jobs().stream().noneMatch(j -> j.mapping().mode().incremental())) {
             return;
         }
-        try (Connection connection = target.getConnection()) {
+        try (Connection connection = target.work(run)) {
             connection.setAutoCommit(false);
             try (PreparedStatement st = connection.prepareStatement(STORE)) {
                 for (MappingJob job : run.jobs()) {

@@ -13,6 +13,7 @@ import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.failure.SyncFailure;
+import ai.originchain.ingest.store.TargetConnections;
 
 /**
  * Which syncs may run: at most {@code originchain.api.max-concurrent-syncs-per-tenant} per tenant and
@@ -20,6 +21,7 @@ import ai.originchain.ingest.failure.SyncFailure;
  * and none once the service is shutting down. Decided before the sync takes a target lock or opens a
  * source connection, and for an SQLite upload before its first byte is stored: the upload holds a slot
  * while it is written ({@link #reserve}), which its run takes over.
+ * An admitted sync then takes its budget of target connections ({@link TargetConnections}).
  */
 @Component("syncAdmission")
 public class SyncAdmission {
@@ -34,21 +36,35 @@ public class SyncAdmission {
     static final String RESERVED = "originchainUploadSlot";
 
     private final IngestProperties properties;
+    private final TargetConnections connections;
     private final Set<SyncRun> running = new LinkedHashSet<>();
     private final Map<String, Integer> perTenant = new HashMap<>();
     /** Slots held by uploads being written, also counted in {@link #perTenant}. */
     private int reserved;
     private boolean closed;
 
-    public SyncAdmission(IngestProperties properties) {
+    public SyncAdmission(IngestProperties properties, TargetConnections connections) {
         this.properties = properties;
+        this.connections = connections;
     }
 
-    public synchronized void admit(@ExchangeProperty(SyncSteps.RUN) SyncRun run, Exchange exchange) {
+    public void admit(@ExchangeProperty(SyncSteps.RUN) SyncRun run, Exchange exchange) {
+        if (takeSlot(run, exchange)) {
+            try {
+                connections.reserve(run);
+            } catch (RuntimeException e) {
+                leave(exchange);
+                throw e;
+            }
+        }
+    }
+
+    /** True when the run got a slot now; false when it held one already. */
+    private synchronized boolean takeSlot(SyncRun run, Exchange exchange) {
         if (running.contains(run)) {
             // Admitted already, in the caller's thread, before it went on in the background.
             exchange.setProperty(ADMITTED, Boolean.TRUE);
-            return;
+            return false;
         }
         if (closed) {
             throw SyncFailure.shuttingDown();
@@ -57,12 +73,13 @@ public class SyncAdmission {
             reserved--;
             running.add(run);
             exchange.setProperty(ADMITTED, Boolean.TRUE);
-            return;
+            return true;
         }
         checkRoom(run.tenant());
         running.add(run);
         perTenant.merge(run.tenant(), 1, Integer::sum);
         exchange.setProperty(ADMITTED, Boolean.TRUE);
+        return true;
     }
 
     /**
@@ -103,12 +120,13 @@ public class SyncAdmission {
         }
     }
 
-    /** Gives the slot back once the run has ended and was recorded. */
+    /** Gives the slot and the run's target connections back once the run has ended and was recorded. */
     public synchronized void leave(Exchange exchange) {
         SyncRun run = exchange.getProperty(SyncSteps.RUN, SyncRun.class);
         if (run == null || exchange.getProperty(ADMITTED) == null || !running.remove(run)) {
             return;
         }
+        connections.release(run);
         exchange.removeProperty(ADMITTED);
         perTenant.computeIfPresent(run.tenant(), (tenant, n) -> n > 1 ? n - 1 : null);
         notifyAll();

@@ -14,12 +14,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-import javax.sql.DataSource;
 
 import org.apache.camel.ExchangeProperty;
 import org.postgresql.PGConnection;
 import org.springframework.stereotype.Component;
 
+import ai.originchain.ingest.store.TargetConnections;
 import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.source.SourceColumn;
 import ai.originchain.ingest.source.SourceTable;
@@ -43,9 +43,9 @@ public class DeclaredTypeCheck {
 
     private static final int ROWS_PER_ROUND = 50_000;
 
-    private final DataSource target;
+    private final TargetConnections target;
 
-    public DeclaredTypeCheck(DataSource target) {
+    public DeclaredTypeCheck(TargetConnections target) {
         this.target = target;
     }
 
@@ -96,7 +96,7 @@ public class DeclaredTypeCheck {
         } catch (SQLException e) {
             throw SourceErrors.duringRead(job, e);
         }
-        try (reader; Connection connection = target.getConnection()) {
+        try (reader; Connection connection = target.work(run)) {
             connection.setAutoCommit(false);
             try (Statement st = connection.createStatement()) {
                 st.execute("CREATE TEMP TABLE oc_declared_check (" + String.join(" text, ", probeColumns)

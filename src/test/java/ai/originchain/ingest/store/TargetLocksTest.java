@@ -14,7 +14,7 @@ import ai.originchain.ingest.sync.SyncRun;
 
 class TargetLocksTest {
 
-    private final TargetLocks locks = new TargetLocks(TestDatabases.get().targetStore());
+    private final TargetLocks locks = new TargetLocks(TestDatabases.targetConnections());
 
     @Test
     void aSecondSyncOfTheSameTargetIsRefusedUntilTheFirstEnds() {

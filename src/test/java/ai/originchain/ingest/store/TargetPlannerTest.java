@@ -19,7 +19,7 @@ import ai.originchain.ingest.typemap.SourceType;
 class TargetPlannerTest {
 
     private final TestDatabases dbs = TestDatabases.get();
-    private final TargetPlanner planner = new TargetPlanner(dbs.targetStore());
+    private final TargetPlanner planner = new TargetPlanner(TestDatabases.targetConnections());
 
     private static SourceColumn column(String name, String type) {
         return new SourceColumn(name, ai.originchain.ingest.source.PostgresBuiltIn.of(type));

@@ -28,8 +28,8 @@ class TargetTablesTest {
                 new TargetColumn("k1", "bigint", false), new TargetColumn("k2", "text", false),
                 new TargetColumn("v", "numeric(12,2)[]", true)), List.of("k1", "k2"), false));
 
-        LoadTables loads = new LoadTables(dbs.targetStore());
-        new TargetTables(dbs.targetStore(), loads).ensure(job);
+        LoadTables loads = new LoadTables(TestDatabases.targetConnections());
+        new TargetTables(TestDatabases.targetConnections(), loads).ensure(job);
 
         assertThat(job.report().toJson().get("schema_created")).isEqualTo(true);
         // Loaded first as a side table without key; the target table appears only once published.
@@ -61,8 +61,8 @@ class TargetTablesTest {
         MappingJob job = run.jobs().get(0);
         job.targetPlan(new TargetPlan("tables_dupes", "dupes", List.of(
                 new TargetColumn("id", "bigint", false), new TargetColumn("v", "text", true)), List.of("id"), false));
-        LoadTables loads = new LoadTables(dbs.targetStore());
-        new TargetTables(dbs.targetStore(), loads).ensure(job);
+        LoadTables loads = new LoadTables(TestDatabases.targetConnections());
+        new TargetTables(TestDatabases.targetConnections(), loads).ensure(job);
         TestDatabases.execute(dbs.targetStore(), "INSERT INTO tables_dupes._oc_load_dupes VALUES (1, 'a'), (2, 'b'), (1, 'c')");
 
         assertThatThrownBy(() -> loads.publish(job)).isInstanceOfSatisfying(SyncFailure.class, failure -> {

@@ -20,7 +20,7 @@ import ai.originchain.ingest.typemap.TargetColumn;
 class UpsertWriterTest {
 
     private final TestDatabases dbs = TestDatabases.get();
-    private final UpsertWriter writer = new UpsertWriter(dbs.targetStore());
+    private final UpsertWriter writer = new UpsertWriter(TestDatabases.targetConnections());
 
     @BeforeEach
     void freshTable() {

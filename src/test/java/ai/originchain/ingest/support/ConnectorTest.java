@@ -38,6 +38,8 @@ public abstract class ConnectorTest {
     public static final String ACME_TOKEN = "acme-token-1b2c3d";
     public static final String ACME_ROTATED_TOKEN = "acme-token-rotated-9z";
     public static final String GLOBEX_TOKEN = "globex-token-4e5f6a";
+    public static final String INITECH_TOKEN = "initech-token-7g8h9i";
+    public static final String UMBRELLA_TOKEN = "umbrella-token-0j1k2l";
     /** The tests' SQLite upload limit, small enough to send a body over it. */
     public static final long MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
     /** The key stream credentials are encrypted with (base64 of 32 bytes; tests only). */
@@ -59,6 +61,8 @@ public abstract class ConnectorTest {
         registry.add("spring.datasource.password", () -> "");
         registry.add("originchain.tenants.acme.token-sha256", () -> sha256(ACME_TOKEN) + "," + sha256(ACME_ROTATED_TOKEN));
         registry.add("originchain.tenants.globex.token-sha256", () -> sha256(GLOBEX_TOKEN));
+        registry.add("originchain.tenants.initech.token-sha256", () -> sha256(INITECH_TOKEN));
+        registry.add("originchain.tenants.umbrella.token-sha256", () -> sha256(UMBRELLA_TOKEN));
         registry.add("originchain.sync.batch-rows", () -> "1000");
         registry.add("originchain.source.denied-networks", () -> TestDatabases.DENIED_NETWORKS_BUT_LOOPBACK);
         // The runs tests: abandoned runs swept within a second, progress written often, a small background pool.

@@ -31,6 +31,8 @@ public final class TestDatabases {
     public static final String SOURCE_DB = "production";
 
     private static TestDatabases instance;
+    /** The test target's {@code max_connections}. */
+    public static final int TARGET_MAX_CONNECTIONS = 300;
 
     public final Certificates sourceCa = Certificates.newAuthority("Test source CA");
     public final Certificates otherCa = Certificates.newAuthority("Some other CA");
@@ -44,7 +46,10 @@ public final class TestDatabases {
         tlsSource = EmbeddedPostgresServers.start(work.resolve("source"), true, 0, work.resolve("tls"),
                 new PasswordAuthentication(true));
         plainSource = EmbeddedPostgresServers.start(work.resolve("plain"), true, 0, null, new PasswordAuthentication(false));
-        target = EmbeddedPostgresServers.start(work.resolve("target"), true, 0, null);
+        // The pools of the tests' service contexts (one computed from the default limits each, and the
+        // contexts and service processes some tests start beside the shared one).
+        target = EmbeddedPostgresServers.start(work.resolve("target"), true, 0, null, null, true,
+                builder -> builder.setServerConfig("max_connections", String.valueOf(TARGET_MAX_CONNECTIONS)));
         for (EmbeddedPostgres source : List.of(tlsSource, plainSource)) {
             try (Connection c = source.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
                 st.execute("CREATE DATABASE " + SOURCE_DB);
@@ -76,6 +81,11 @@ public final class TestDatabases {
         ai.originchain.ingest.IngestProperties properties = new ai.originchain.ingest.IngestProperties();
         properties.getSource().setDeniedNetworks(List.of(DENIED_NETWORKS_BUT_LOOPBACK.split(",")));
         return new ai.originchain.ingest.source.postgres.SourceConnector(properties, new ai.originchain.ingest.egress.EgressPolicy(properties));
+    }
+
+    /** The target store's connections as the service's beans take them, outside any sync's budget. */
+    public static ai.originchain.ingest.store.TargetConnections targetConnections() {
+        return new ai.originchain.ingest.store.TargetConnections(get().targetStore(), new ai.originchain.ingest.IngestProperties());
     }
 
     public static synchronized TestDatabases get() {

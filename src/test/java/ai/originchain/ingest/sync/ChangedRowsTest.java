@@ -55,13 +55,13 @@ class ChangedRowsTest {
         MappingJob job = run.jobs().get(0);
         try (SourceSnapshot snapshot = SourceSnapshot.open(TestDatabases.sourceConnector(), run.source())) {
             job.sourceTable(new SourceCatalog().check(snapshot.coordinator(), run.manifest().mappings()).tables().get(0));
-            new TargetPlanner(dbs.targetStore()).plan(run);
+            new TargetPlanner(TestDatabases.targetConnections()).plan(run);
             assertThat(job.targetPlan().exists()).isTrue();
             KeyOrder order = job.keyOrder();
             assertThat(order).as("key order of " + name).isNotNull();
             assertStrictlyOrdered(order, TableReader.open(snapshot, job.sourceTable(), order));
             List<String> passed = new ArrayList<>();
-            try (RowSource rows = new UnchangedRows(dbs.targetStore()).skip(job, TableReader.open(snapshot, job.sourceTable(), order))) {
+            try (RowSource rows = new UnchangedRows(TestDatabases.targetConnections()).skip(job, TableReader.open(snapshot, job.sourceTable(), order))) {
                 assertThat(rows).isInstanceOf(ChangedRows.class);
                 for (byte[] row = rows.nextRow(); row != null; row = rows.nextRow()) {
                     passed.add(new String(row, StandardCharsets.UTF_8));
@@ -162,7 +162,7 @@ class ChangedRowsTest {
         MappingJob job = run.jobs().get(0);
         try (SourceSnapshot snapshot = SourceSnapshot.open(TestDatabases.sourceConnector(), run.source())) {
             job.sourceTable(new SourceCatalog().check(snapshot.coordinator(), run.manifest().mappings()).tables().get(0));
-            new TargetPlanner(dbs.targetStore()).plan(run);
+            new TargetPlanner(TestDatabases.targetConnections()).plan(run);
         }
         assertThat(job.keyOrder()).isNull();
     }
@@ -174,7 +174,7 @@ class ChangedRowsTest {
         MappingJob job = run.jobs().get(0);
         try (SourceSnapshot snapshot = SourceSnapshot.open(TestDatabases.sourceConnector(), run.source())) {
             job.sourceTable(new SourceCatalog().check(snapshot.coordinator(), run.manifest().mappings()).tables().get(0));
-            new TargetPlanner(dbs.targetStore()).plan(run);
+            new TargetPlanner(TestDatabases.targetConnections()).plan(run);
         }
         KeyOrder order = job.keyOrder();
         RowSource source = rows("1\tv\n", "2\tv\n", "3\tv\n", "4\tv\n", "5\tv\n");
