@@ -6,6 +6,7 @@ import java.security.GeneralSecurityException;
 import org.postgresql.util.PSQLException;
 
 import ai.originchain.ingest.failure.SyncFailure;
+import ai.originchain.ingest.source.SourceRowTooLarge;
 
 /** How failures of the source reach the caller: 502, with the driver's reason, password scrubbed. */
 public final class SourceErrors {
@@ -38,9 +39,31 @@ public final class SourceErrors {
             job.report().failed(aborted.getMessage());
             return aborted;
         }
+        SourceRowTooLarge tooLarge = SourceRowTooLarge.in(e);
+        if (tooLarge != null) {
+            return rowTooLarge(job, tooLarge);
+        }
         String reason = "reading " + job.mapping().sourceTableName() + " failed: " + reason(job.run(), e);
         job.report().failed(reason);
         return SyncFailure.sourceFailed("the source failed during the sync: " + reason);
+    }
+
+    /** A row over {@code originchain.source.max-row-bytes}: 422 on the mapping, naming what could be told of the row. */
+    public static SyncFailure rowTooLarge(MappingJob job, SourceRowTooLarge tooLarge) {
+        StringBuilder message = new StringBuilder("a row of ").append(job.mapping().sourceTableName());
+        if (tooLarge.column() != null) {
+            message.append(" (column ").append(tooLarge.column()).append(')');
+        }
+        message.append(" is larger than originchain.source.max-row-bytes (").append(tooLarge.limit())
+                .append(" bytes): the source announced ").append(tooLarge.bytes()).append(" bytes; ");
+        if (tooLarge.key() != null) {
+            message.append("its key is ").append(tooLarge.key());
+        } else {
+            message.append("its key could not be read, the row was refused before any of it was read");
+        }
+        String reason = job.run().source().scrub(message.toString());
+        job.report().failed(reason);
+        return SyncFailure.mismatch("mappings[" + job.mapping().index() + "]", reason);
     }
 
     /** As {@link #reason(SourceSpec, SQLException)}, but a sync stopped by its deadline says so whatever broke. */
