@@ -63,7 +63,7 @@ public class MySqlConnector {
         // The egress policy decides before any connection (422 on source.host); the socket goes to a checked address.
         CheckedEndpoint endpoint = egress.check("source.host", source.host(), source.port());
         MySqlSocketFactory.OPENING.set(new MySqlSocketFactory.Opening(endpoint, source.sslMode(), source.sslRootCertPem(),
-                settings.getConnectTimeout()));
+                settings.getConnectTimeout(), settings.getMaxRowBytes()));
         Connection connection;
         try {
             connection = driver.connect(url, properties(source));

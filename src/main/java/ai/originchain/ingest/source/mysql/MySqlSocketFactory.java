@@ -20,6 +20,7 @@ import com.mysql.cj.protocol.ServerSession;
 import com.mysql.cj.protocol.SocketConnection;
 import com.mysql.cj.protocol.StandardSocketFactory;
 
+import ai.originchain.ingest.source.GuardedSslSocket;
 import ai.originchain.ingest.source.PemTrust;
 import ai.originchain.ingest.sync.SourceSpec;
 
@@ -33,7 +34,8 @@ import ai.originchain.ingest.sync.SourceSpec;
 public class MySqlSocketFactory extends StandardSocketFactory {
 
     /** What the connection being opened on this thread needs: set around the driver's connect call. */
-    record Opening(CheckedEndpoint endpoint, SourceSpec.SslMode sslMode, String rootCertPem, Duration connectTimeout) {
+    record Opening(CheckedEndpoint endpoint, SourceSpec.SslMode sslMode, String rootCertPem, Duration connectTimeout,
+                   long maxRowBytes) {
         String host() { return endpoint.host(); }
     }
 
@@ -84,7 +86,8 @@ public class MySqlSocketFactory extends StandardSocketFactory {
         }
         ssl.setSSLParameters(parameters);
         ssl.startHandshake();
-        sslSocket = ssl;
-        return (T) ssl;
+        // Every packet after the handshake is read through the guard that bounds a row's size.
+        sslSocket = new GuardedSslSocket(ssl, in -> new PacketGuard(in, opening.maxRowBytes()));
+        return (T) sslSocket;
     }
 }

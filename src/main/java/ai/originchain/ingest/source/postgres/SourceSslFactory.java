@@ -13,6 +13,8 @@ import org.postgresql.PGProperty;
 import org.postgresql.ssl.DefaultJavaSSLFactory;
 import org.postgresql.ssl.NonValidatingFactory;
 
+import ai.originchain.ingest.source.GuardedSslSocket;
+
 /**
  * The SSL socket factory of every PostgreSQL source connection (syncs and streams): the trust of the
  * connection's {@code sslmode} ({@code require}: encrypt without validating; {@code verify-full}: the
@@ -78,6 +80,6 @@ public class SourceSslFactory extends SSLSocketFactory {
     }
 
     private Socket guarded(Socket socket) {
-        return new GuardedSslSocket((SSLSocket) socket, maxRowBytes);
+        return new GuardedSslSocket((SSLSocket) socket, in -> new BackendMessageGuard(in, maxRowBytes));
     }
 }

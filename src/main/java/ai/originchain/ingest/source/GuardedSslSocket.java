@@ -1,4 +1,4 @@
-package ai.originchain.ingest.source.postgres;
+package ai.originchain.ingest.source;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +8,7 @@ import java.net.SocketAddress;
 import java.net.SocketException;
 import java.util.List;
 import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 
 import javax.net.ssl.HandshakeCompletedListener;
 import javax.net.ssl.SSLParameters;
@@ -15,25 +16,26 @@ import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 
 /**
- * The TLS socket of a source connection, whose decrypted input is read through a
- * {@link BackendMessageGuard}. Everything else is the real socket's: handshake, session (pgjdbc's
- * host name check and channel binding read it), timeouts, close.
+ * The TLS socket of a source connection, whose decrypted input the driver reads through a guard that
+ * checks the protocol's message lengths ({@code guard}). Everything else is the real socket's:
+ * handshake, session (host name checks and channel binding read it), timeouts, close. An
+ * {@link SSLSocket} still, since drivers decide by its type that the connection is encrypted.
  */
-final class GuardedSslSocket extends SSLSocket {
+public final class GuardedSslSocket extends SSLSocket {
 
     private final SSLSocket socket;
-    private final long maxRowBytes;
+    private final UnaryOperator<InputStream> guard;
     private InputStream input;
 
-    GuardedSslSocket(SSLSocket socket, long maxRowBytes) {
+    public GuardedSslSocket(SSLSocket socket, UnaryOperator<InputStream> guard) {
         this.socket = socket;
-        this.maxRowBytes = maxRowBytes;
+        this.guard = guard;
     }
 
     @Override
     public synchronized InputStream getInputStream() throws IOException {
         if (input == null) {
-            input = new BackendMessageGuard(socket.getInputStream(), maxRowBytes);
+            input = guard.apply(socket.getInputStream());
         }
         return input;
     }
