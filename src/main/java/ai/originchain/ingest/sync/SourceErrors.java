@@ -8,7 +8,7 @@ import org.postgresql.util.PSQLException;
 import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.source.SourceRowTooLarge;
 
-/** How failures of the source reach the caller: 502, with the driver's reason, password scrubbed. */
+/** How failures of the source reach the caller: 502, with the driver's reason, password scrubbed; a row over max-row-bytes, 422 on its mapping. */
 public final class SourceErrors {
 
     /** SQLSTATE lock_not_available: a statement gave up after {@code lock_timeout}. */
