@@ -18,8 +18,8 @@ import org.postgresql.replication.ReplicationSlotInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import ai.originchain.ingest.failure.SourceRowTooLarge;
 import ai.originchain.ingest.failure.SyncFailure;
-import ai.originchain.ingest.source.SourceRowTooLarge;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.sync.SourceErrors;
 

@@ -5,8 +5,8 @@ import java.security.GeneralSecurityException;
 
 import org.postgresql.util.PSQLException;
 
+import ai.originchain.ingest.failure.SourceRowTooLarge;
 import ai.originchain.ingest.failure.SyncFailure;
-import ai.originchain.ingest.source.SourceRowTooLarge;
 
 /** How failures of the source reach the caller: 502, with the driver's reason, password scrubbed; a row over max-row-bytes, 422 on its mapping. */
 public final class SourceErrors {
@@ -32,6 +32,14 @@ public final class SourceErrors {
                 + "accepted a TLS connection there (refused, timed out, or not TLS)");
     }
 
+    /** As {@link #reason(SourceSpec, SQLException)}, but a sync stopped by its deadline says so whatever broke. */
+    public static String reason(SyncRun run, SQLException e) {
+        if (run.snapshot() != null && run.snapshot().expired() != null) {
+            return run.snapshot().expired();
+        }
+        return reason(run.source(), e);
+    }
+
     public static SyncFailure duringRead(MappingJob job, SQLException e) {
         SyncFailure aborted = job.run().abortReason();
         if (aborted != null) {
@@ -46,6 +54,23 @@ public final class SourceErrors {
         String reason = "reading " + job.mapping().sourceTableName() + " failed: " + reason(job.run(), e);
         job.report().failed(reason);
         return SyncFailure.sourceFailed("the source failed during the sync: " + reason);
+    }
+
+    public static String reason(SourceSpec source, SQLException e) {
+        if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+            return "waited longer than originchain.source.lock-timeout for a lock another session holds on the table "
+                    + "(such as ALTER TABLE, VACUUM FULL or LOCK TABLE); nothing more was read. Retry once that session "
+                    + "has ended [SQLSTATE 55P03]";
+        }
+        StringBuilder reason = new StringBuilder(firstLine(e.getMessage()));
+        Throwable cause = e.getCause();
+        if (cause != null && cause.getMessage() != null && !reason.toString().contains(cause.getMessage())) {
+            reason.append(" (").append(firstLine(cause.getMessage())).append(')');
+        }
+        if (e.getSQLState() != null) {
+            reason.append(" [SQLSTATE ").append(e.getSQLState()).append(']');
+        }
+        return source.scrub(reason.toString());
     }
 
     /** A row over {@code originchain.source.max-row-bytes}: 422 on the mapping, naming what could be told of the row. */
@@ -64,31 +89,6 @@ public final class SourceErrors {
         String reason = job.run().source().scrub(message.toString());
         job.report().failed(reason);
         return SyncFailure.mismatch("mappings[" + job.mapping().index() + "]", reason);
-    }
-
-    /** As {@link #reason(SourceSpec, SQLException)}, but a sync stopped by its deadline says so whatever broke. */
-    public static String reason(SyncRun run, SQLException e) {
-        if (run.snapshot() != null && run.snapshot().expired() != null) {
-            return run.snapshot().expired();
-        }
-        return reason(run.source(), e);
-    }
-
-    public static String reason(SourceSpec source, SQLException e) {
-        if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
-            return "waited longer than originchain.source.lock-timeout for a lock another session holds on the table "
-                    + "(such as ALTER TABLE, VACUUM FULL or LOCK TABLE); nothing more was read. Retry once that session "
-                    + "has ended [SQLSTATE 55P03]";
-        }
-        StringBuilder reason = new StringBuilder(firstLine(e.getMessage()));
-        Throwable cause = e.getCause();
-        if (cause != null && cause.getMessage() != null && !reason.toString().contains(cause.getMessage())) {
-            reason.append(" (").append(firstLine(cause.getMessage())).append(')');
-        }
-        if (e.getSQLState() != null) {
-            reason.append(" [SQLSTATE ").append(e.getSQLState()).append(']');
-        }
-        return source.scrub(reason.toString());
     }
 
     private static boolean serverAnswered(SQLException e) {

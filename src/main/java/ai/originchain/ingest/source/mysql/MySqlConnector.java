@@ -63,7 +63,8 @@ public class MySqlConnector {
         // The egress policy decides before any connection (422 on source.host); the socket goes to a checked address.
         CheckedEndpoint endpoint = egress.check("source.host", source.host(), source.port());
         MySqlSocketFactory.OPENING.set(new MySqlSocketFactory.Opening(endpoint, source.sslMode(), source.sslRootCertPem(),
-                settings.getConnectTimeout(), settings.getMaxRowBytes()));
+                settings.getConnectTimeout()));
+        MySqlSocketFactory.MAX_ROW_BYTES.set(settings.getMaxRowBytes());
         Connection connection;
         try {
             connection = driver.connect(url, properties(source));
@@ -75,6 +76,7 @@ public class MySqlConnector {
             throw e;
         } finally {
             MySqlSocketFactory.OPENING.remove();
+            MySqlSocketFactory.MAX_ROW_BYTES.remove();
         }
         if (connection == null) {
             throw new SQLException("the driver did not accept the source address");

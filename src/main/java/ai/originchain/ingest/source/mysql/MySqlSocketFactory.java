@@ -34,19 +34,21 @@ import ai.originchain.ingest.sync.SourceSpec;
 public class MySqlSocketFactory extends StandardSocketFactory {
 
     /** What the connection being opened on this thread needs: set around the driver's connect call. */
-    record Opening(CheckedEndpoint endpoint, SourceSpec.SslMode sslMode, String rootCertPem, Duration connectTimeout,
-                   long maxRowBytes) {
+    record Opening(CheckedEndpoint endpoint, SourceSpec.SslMode sslMode, String rootCertPem, Duration connectTimeout) {
         String host() { return endpoint.host(); }
     }
 
     static final ThreadLocal<Opening> OPENING = new ThreadLocal<>();
+    /** originchain.source.max-row-bytes, set with {@link #OPENING}. */
+    static final ThreadLocal<Long> MAX_ROW_BYTES = new ThreadLocal<>();
 
     private final Opening opening = OPENING.get();
+    private final Long maxRowBytes = MAX_ROW_BYTES.get();
 
     @Override
     public <T extends Closeable> T connect(String hostName, int portNumber, PropertySet props, int loginTimeout)
             throws IOException {
-        if (opening == null) {
+        if (opening == null || maxRowBytes == null) {
             throw new IOException("a MySQL source connection must be opened through MySqlConnector");
         }
         // Connected to an address the egress policy checked; the name is never resolved again.
@@ -87,7 +89,7 @@ public class MySqlSocketFactory extends StandardSocketFactory {
         ssl.setSSLParameters(parameters);
         ssl.startHandshake();
         // Every packet after the handshake is read through the guard that bounds a row's size.
-        sslSocket = new GuardedSslSocket(ssl, in -> new PacketGuard(in, opening.maxRowBytes()));
+        sslSocket = new GuardedSslSocket(ssl, in -> new PacketGuard(in, maxRowBytes));
         return (T) sslSocket;
     }
 }

@@ -3,7 +3,7 @@ package ai.originchain.ingest.source.mysql;
 import java.io.IOException;
 import java.io.InputStream;
 
-import ai.originchain.ingest.source.SourceRowTooLarge;
+import ai.originchain.ingest.failure.SourceRowTooLarge;
 
 /**
  * The decrypted stream of a MySQL server's packets, checked as Connector/J reads it: each packet's

@@ -3,7 +3,7 @@ package ai.originchain.ingest.source.postgres;
 import java.io.IOException;
 import java.io.InputStream;
 
-import ai.originchain.ingest.source.SourceRowTooLarge;
+import ai.originchain.ingest.failure.SourceRowTooLarge;
 
 /**
  * The decrypted stream of a source's backend messages, checked as the driver reads it: each message's

@@ -6,8 +6,8 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.StringJoiner;
 
+import ai.originchain.ingest.failure.SourceRowTooLarge;
 import ai.originchain.ingest.source.CopyTextRow;
-import ai.originchain.ingest.source.SourceRowTooLarge;
 import ai.originchain.ingest.sync.RowSource;
 
 /**

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
 
-import ai.originchain.ingest.source.SourceRowTooLarge;
+import ai.originchain.ingest.failure.SourceRowTooLarge;
 
 /** The framing check over a real stream of backend messages, read in pieces of every size. */
 class BackendMessageGuardTest {

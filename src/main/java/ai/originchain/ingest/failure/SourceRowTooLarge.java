@@ -1,4 +1,4 @@
-package ai.originchain.ingest.source;
+package ai.originchain.ingest.failure;
 
 import java.io.IOException;
 
