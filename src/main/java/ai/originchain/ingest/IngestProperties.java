@@ -124,6 +124,10 @@ public class IngestProperties {
         private Duration statementTimeout = Duration.ofSeconds(60);
         private Duration idleInTransactionTimeout = Duration.ofMinutes(10);
         private Duration maxSyncDuration = Duration.ofHours(6);
+        /** The largest source row (or stream message) a sync or stream takes, in bytes; 422 above it. */
+        private long maxRowBytes = 64L * 1024 * 1024;
+        public long getMaxRowBytes() { return maxRowBytes; }
+        public void setMaxRowBytes(long maxRowBytes) { this.maxRowBytes = maxRowBytes; }
         public List<String> getAllowedNetworks() { return allowedNetworks; }
         public void setAllowedNetworks(List<String> allowedNetworks) { this.allowedNetworks = allowedNetworks; }
         public List<String> getDeniedNetworks() { return deniedNetworks; }

@@ -63,4 +63,33 @@ class SmallHeapStreamingTest extends ConnectorTest {
                 .isEqualTo(fingerprint(source(), "public.big_orders", columns, "id"));
         assertThat(output.getAll()).doesNotContain(TestDatabases.SOURCE_PASSWORD);
     }
+
+    /**
+     * One real row of 300 MB (over the default originchain.source.max-row-bytes, 64 MiB, and over this
+     * heap): a 422 on its mapping, the service still serving: another tenant's sync right after succeeds,
+     * with a row of 5 MB, large but under the limit.
+     */
+    @Test
+    void aRowLargerThanTheHeapIs422OnItsMappingAndTheServiceGoesOn() {
+        int huge = 300 * 1024 * 1024;
+        int large = 5 * 1024 * 1024;
+        assertThat((long) huge).as("the row is larger than the heap").isGreaterThan(Runtime.getRuntime().maxMemory());
+        sourceTable("huge_value", "id int PRIMARY KEY, body text", "VALUES (1, 'small'), (2, repeat('x', " + huge + "))");
+        sourceTable("large_value", "id int PRIMARY KEY, body text", "VALUES (1, repeat('y', " + large + "))");
+
+        Response refused = post("acme", ACME_TOKEN, Map.of("source", tlsSource("require"),
+                "mappings", List.of(mapping("public.huge_value", "huge", List.of("id"), null))));
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+        assertThat(refused.json().get("errors").get(0).get("field").asText()).isEqualTo("mappings[0]");
+        assertThat(refused.json().get("errors").get(0).get("message").asText()).contains("public.huge_value")
+                .contains("originchain.source.max-row-bytes (67108864 bytes)");
+        assertThat(!tableExists(target(), "acme.huge") || "0".equals(TestDatabases.single(target(), "SELECT count(*) FROM acme.huge")))
+                .as("nothing of the mapping is committed").isTrue();
+
+        Response next = post("globex", GLOBEX_TOKEN, Map.of("source", tlsSource("require"),
+                "mappings", List.of(mapping("public.large_value", "large", List.of("id"), null))));
+        assertThat(next.status()).as(next.body()).isEqualTo(200);
+        assertThat(TestDatabases.single(target(), "SELECT octet_length(body) FROM globex.large")).isEqualTo(String.valueOf(large));
+    }
 }

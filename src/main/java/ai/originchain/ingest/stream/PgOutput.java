@@ -98,7 +98,7 @@ public final class PgOutput {
                 yield new Delete(id, tuple(in));
             }
             case 'T' -> {
-                int n = in.getInt();
+                int n = count(in, in.getInt(), 4);
                 in.get();
                 List<Integer> ids = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
@@ -120,7 +120,7 @@ public final class PgOutput {
         String namespace = string(in);
         String name = string(in);
         char identity = (char) in.get();
-        int n = in.getShort();
+        int n = count(in, in.getShort(), 7);
         List<Column> columns = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             boolean key = (in.get() & 1) != 0;
@@ -130,7 +130,7 @@ public final class PgOutput {
     }
 
     private static Tuple tuple(ByteBuffer in) {
-        int n = in.getShort();
+        int n = count(in, in.getShort(), 1);
         byte[][] values = new byte[n][];
         for (int i = 0; i < n; i++) {
             char kind = (char) in.get();
@@ -138,7 +138,7 @@ public final class PgOutput {
                 case 'n' -> values[i] = null;
                 case 'u' -> values[i] = UNCHANGED;
                 case 't' -> {
-                    byte[] value = new byte[in.getInt()];
+                    byte[] value = new byte[count(in, in.getInt(), 1)];
                     in.get(value);
                     values[i] = value;
                 }
@@ -146,6 +146,18 @@ public final class PgOutput {
             }
         }
         return new Tuple(values);
+    }
+
+    /**
+     * A count or length the message announces, checked against the bytes it has left ({@code each}
+     * at least per item) before anything of that size is allocated.
+     */
+    private static int count(ByteBuffer in, int announced, int each) {
+        if (announced < 0 || (long) announced * each > in.remaining()) {
+            throw new IllegalStateException("pgoutput: the message announces " + announced + " items or bytes with "
+                    + in.remaining() + " bytes left in it");
+        }
+        return announced;
     }
 
     private static String string(ByteBuffer in) {

@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.postgresql.PGConnection;
 import org.postgresql.jdbc.PgConnection;
@@ -17,7 +18,9 @@ import org.postgresql.replication.ReplicationSlotInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import ai.originchain.ingest.failure.SourceRowTooLarge;
 import ai.originchain.ingest.failure.SyncFailure;
+import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.sync.SourceErrors;
 
 /**
@@ -123,6 +126,12 @@ final class StreamRunner implements Runnable {
                     return;
                 } catch (Exception e) {
                     if (stopping) {
+                        return;
+                    }
+                    SourceRowTooLarge tooLarge = SourceRowTooLarge.in(e);
+                    if (tooLarge != null) {
+                        // The message stays next in the slot: retrying would only meet it again.
+                        supervisor.fail(stored, rowTooLarge(definition, tooLarge), TOO_LARGE_RESUME);
                         return;
                     }
                     log.warn("stream {}: {}; retrying", key(), describe(definition, e));
@@ -290,6 +299,23 @@ final class StreamRunner implements Runnable {
             closeQuietly(monitor);
             monitor = null;
         }
+    }
+
+    private static final String TOO_LARGE_RESUME = "the change stays next in the slot: raise originchain.source.max-row-bytes "
+            + "above it and PUT the stream again, or make the row smaller at the source, DELETE the stream and PUT it again";
+
+    /** On the stream's only mapping, which is then the table; otherwise on {@code mappings}, naming them all. */
+    private static SyncFailure rowTooLarge(StreamDefinitions.Parsed definition, SourceRowTooLarge tooLarge) {
+        List<MappingSpec> mappings = definition.manifest().mappings();
+        String size = " of " + tooLarge.bytes() + " bytes, larger than originchain.source.max-row-bytes ("
+                + tooLarge.limit() + " bytes); it was refused before it was read, so ";
+        if (mappings.size() == 1) {
+            return SyncFailure.mismatch("mappings[0]", "the source sent a change of " + mappings.get(0).sourceTableName()
+                    + size + "its row's key could not be told");
+        }
+        String tables = mappings.stream().map(MappingSpec::sourceTableName).collect(Collectors.joining(", "));
+        return SyncFailure.mismatch("mappings", "the source sent a change" + size
+                + "which of the stream's tables (" + tables + ") and which row it is could not be told");
     }
 
     private static final String LOST_RESUME = "the slot can no longer be resumed: DELETE the stream and PUT it again, "

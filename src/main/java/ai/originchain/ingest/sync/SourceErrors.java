@@ -5,9 +5,10 @@ import java.security.GeneralSecurityException;
 
 import org.postgresql.util.PSQLException;
 
+import ai.originchain.ingest.failure.SourceRowTooLarge;
 import ai.originchain.ingest.failure.SyncFailure;
 
-/** How failures of the source reach the caller: 502, with the driver's reason, password scrubbed. */
+/** How failures of the source reach the caller: 502, with the driver's reason, password scrubbed; a row over max-row-bytes, 422 on its mapping. */
 public final class SourceErrors {
 
     /** SQLSTATE lock_not_available: a statement gave up after {@code lock_timeout}. */
@@ -31,6 +32,14 @@ public final class SourceErrors {
                 + "accepted a TLS connection there (refused, timed out, or not TLS)");
     }
 
+    /** As {@link #reason(SourceSpec, SQLException)}, but a sync stopped by its deadline says so whatever broke. */
+    public static String reason(SyncRun run, SQLException e) {
+        if (run.snapshot() != null && run.snapshot().expired() != null) {
+            return run.snapshot().expired();
+        }
+        return reason(run.source(), e);
+    }
+
     public static SyncFailure duringRead(MappingJob job, SQLException e) {
         SyncFailure aborted = job.run().abortReason();
         if (aborted != null) {
@@ -38,17 +47,13 @@ public final class SourceErrors {
             job.report().failed(aborted.getMessage());
             return aborted;
         }
+        SourceRowTooLarge tooLarge = SourceRowTooLarge.in(e);
+        if (tooLarge != null) {
+            return rowTooLarge(job, tooLarge);
+        }
         String reason = "reading " + job.mapping().sourceTableName() + " failed: " + reason(job.run(), e);
         job.report().failed(reason);
         return SyncFailure.sourceFailed("the source failed during the sync: " + reason);
-    }
-
-    /** As {@link #reason(SourceSpec, SQLException)}, but a sync stopped by its deadline says so whatever broke. */
-    public static String reason(SyncRun run, SQLException e) {
-        if (run.snapshot() != null && run.snapshot().expired() != null) {
-            return run.snapshot().expired();
-        }
-        return reason(run.source(), e);
     }
 
     public static String reason(SourceSpec source, SQLException e) {
@@ -66,6 +71,24 @@ public final class SourceErrors {
             reason.append(" [SQLSTATE ").append(e.getSQLState()).append(']');
         }
         return source.scrub(reason.toString());
+    }
+
+    /** A row over {@code originchain.source.max-row-bytes}: 422 on the mapping, naming what could be told of the row. */
+    public static SyncFailure rowTooLarge(MappingJob job, SourceRowTooLarge tooLarge) {
+        StringBuilder message = new StringBuilder("a row of ").append(job.mapping().sourceTableName());
+        if (tooLarge.column() != null) {
+            message.append(" (column ").append(tooLarge.column()).append(')');
+        }
+        message.append(" is larger than originchain.source.max-row-bytes (").append(tooLarge.limit())
+                .append(" bytes): the source announced ").append(tooLarge.bytes()).append(" bytes; ");
+        if (tooLarge.key() != null) {
+            message.append("its key is ").append(tooLarge.key());
+        } else {
+            message.append("its key could not be read, the row was refused before any of it was read");
+        }
+        String reason = job.run().source().scrub(message.toString());
+        job.report().failed(reason);
+        return SyncFailure.mismatch("mappings[" + job.mapping().index() + "]", reason);
     }
 
     private static boolean serverAnswered(SQLException e) {

@@ -64,6 +64,7 @@ public class MySqlConnector {
         CheckedEndpoint endpoint = egress.check("source.host", source.host(), source.port());
         MySqlSocketFactory.OPENING.set(new MySqlSocketFactory.Opening(endpoint, source.sslMode(), source.sslRootCertPem(),
                 settings.getConnectTimeout()));
+        MySqlSocketFactory.MAX_ROW_BYTES.set(settings.getMaxRowBytes());
         Connection connection;
         try {
             connection = driver.connect(url, properties(source));
@@ -75,6 +76,7 @@ public class MySqlConnector {
             throw e;
         } finally {
             MySqlSocketFactory.OPENING.remove();
+            MySqlSocketFactory.MAX_ROW_BYTES.remove();
         }
         if (connection == null) {
             throw new SQLException("the driver did not accept the source address");

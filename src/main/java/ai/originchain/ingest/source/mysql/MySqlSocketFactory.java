@@ -20,6 +20,7 @@ import com.mysql.cj.protocol.ServerSession;
 import com.mysql.cj.protocol.SocketConnection;
 import com.mysql.cj.protocol.StandardSocketFactory;
 
+import ai.originchain.ingest.source.GuardedSslSocket;
 import ai.originchain.ingest.source.PemTrust;
 import ai.originchain.ingest.sync.SourceSpec;
 
@@ -38,13 +39,16 @@ public class MySqlSocketFactory extends StandardSocketFactory {
     }
 
     static final ThreadLocal<Opening> OPENING = new ThreadLocal<>();
+    /** originchain.source.max-row-bytes, set with {@link #OPENING}. */
+    static final ThreadLocal<Long> MAX_ROW_BYTES = new ThreadLocal<>();
 
     private final Opening opening = OPENING.get();
+    private final Long maxRowBytes = MAX_ROW_BYTES.get();
 
     @Override
     public <T extends Closeable> T connect(String hostName, int portNumber, PropertySet props, int loginTimeout)
             throws IOException {
-        if (opening == null) {
+        if (opening == null || maxRowBytes == null) {
             throw new IOException("a MySQL source connection must be opened through MySqlConnector");
         }
         // Connected to an address the egress policy checked; the name is never resolved again.
@@ -84,7 +88,8 @@ public class MySqlSocketFactory extends StandardSocketFactory {
         }
         ssl.setSSLParameters(parameters);
         ssl.startHandshake();
-        sslSocket = ssl;
-        return (T) ssl;
+        // Every packet after the handshake is read through the guard that bounds a row's size.
+        sslSocket = new GuardedSslSocket(ssl, in -> new PacketGuard(in, maxRowBytes));
+        return (T) sslSocket;
     }
 }

@@ -143,19 +143,16 @@ public class SourceConnector {
         PGProperty.USER.set(props, source.user());
         PGProperty.PASSWORD.set(props, source.passwordForConnect());
         PGProperty.SSL.set(props, "true");
+        // One factory for every mode: the mode's trust, and a bound on every message the source sends.
+        PGProperty.SSL_FACTORY.set(props, SourceSslFactory.class.getName());
+        props.setProperty(SourceSslFactory.MAX_ROW_BYTES, Long.toString(settings.getMaxRowBytes()));
         switch (source.sslMode()) {
-            case REQUIRE -> {
-                PGProperty.SSL_MODE.set(props, "require");
-                // libpq semantics: encrypt, but do not validate; never pick up a stray ~/.postgresql/root.crt.
-                PGProperty.SSL_FACTORY.set(props, org.postgresql.ssl.NonValidatingFactory.class.getName());
-            }
+            // libpq semantics: encrypt, but do not validate; never pick up a stray ~/.postgresql/root.crt.
+            case REQUIRE -> PGProperty.SSL_MODE.set(props, "require");
             case VERIFY_FULL -> {
                 PGProperty.SSL_MODE.set(props, "verify-full");
                 if (source.sslRootCertPem() != null) {
-                    PGProperty.SSL_FACTORY.set(props, PemTrustSslFactory.class.getName());
                     PGProperty.SSL_FACTORY_ARG.set(props, source.sslRootCertPem());
-                } else {
-                    PGProperty.SSL_FACTORY.set(props, org.postgresql.ssl.DefaultJavaSSLFactory.class.getName());
                 }
             }
         }

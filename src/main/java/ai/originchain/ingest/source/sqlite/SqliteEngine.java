@@ -9,6 +9,7 @@ import org.springframework.stereotype.Component;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteOpenMode;
 
+import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.source.SourceEngine;
 import ai.originchain.ingest.source.SourceRead;
 import ai.originchain.ingest.sync.SyncRun;
@@ -24,9 +25,11 @@ import ai.originchain.ingest.typemap.TypeMap;
 public class SqliteEngine implements SourceEngine {
 
     private final SqliteQueryLimit queryLimit;
+    private final long maxRowBytes;
 
-    public SqliteEngine(SqliteQueryLimit queryLimit) {
+    public SqliteEngine(SqliteQueryLimit queryLimit, IngestProperties properties) {
         this.queryLimit = queryLimit;
+        this.maxRowBytes = properties.getSource().getMaxRowBytes();
     }
 
     @Override
@@ -41,7 +44,7 @@ public class SqliteEngine implements SourceEngine {
 
     @Override
     public SourceRead begin(SyncRun run) throws SQLException {
-        return new SqliteRead(run.source().database(), queryLimit.of(run));
+        return new SqliteRead(run.source().database(), queryLimit.of(run), maxRowBytes);
     }
 
     static Connection open(String path) throws SQLException {

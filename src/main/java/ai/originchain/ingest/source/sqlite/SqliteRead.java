@@ -37,12 +37,14 @@ final class SqliteRead implements SourceRead {
 
     private final String path;
     private final SqliteQueryLimit.Queries queries;
+    private final long maxRowBytes;
     private final Connection catalog;
     private final List<Connection> readers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    SqliteRead(String path, SqliteQueryLimit.Queries queries) throws SQLException {
+    SqliteRead(String path, SqliteQueryLimit.Queries queries, long maxRowBytes) throws SQLException {
         this.path = path;
         this.queries = queries;
+        this.maxRowBytes = maxRowBytes;
         this.catalog = SqliteEngine.open(path);
     }
 
@@ -169,8 +171,11 @@ final class SqliteRead implements SourceRead {
     @Override
     public RowSource read(TableQuery query) throws SQLException {
         SourceTable table = query.table();
+        // Each value's size first (octet_length reads a record's header, not the value), so that a row over
+        // max-row-bytes is refused before any of its values is read.
+        String sizes = table.columns().stream().map(c -> "octet_length(" + quote(c.name()) + ")").collect(Collectors.joining(", "));
         String select = table.columns().stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
-        String sql = "SELECT " + select + " FROM " + quote(table.name());
+        String sql = "SELECT " + sizes + ", " + select + " FROM " + quote(table.name());
         if (query.order() != null) {
             // The merge-diff's order: integers by value, text by its UTF-8 bytes (BINARY), NULL last.
             sql += " ORDER BY " + query.primaryKey().stream()
@@ -183,7 +188,8 @@ final class SqliteRead implements SourceRead {
             queries.start(connection, table.name());
             Statement st = connection.createStatement();
             ResultSet rows = st.executeQuery(sql);
-            return new SqliteTableReader(connection, rows, table.columns().size());
+            return new SqliteTableReader(connection, rows, table.columns().stream().map(SourceColumn::name).toList(),
+                    query.primaryKey(), maxRowBytes);
         } catch (SQLException | RuntimeException e) {
             connection.close();
             throw e;
