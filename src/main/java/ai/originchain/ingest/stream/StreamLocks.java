@@ -20,7 +20,7 @@ import org.springframework.stereotype.Component;
  * When the session breaks, its locks are gone: {@link #generation()} changes and every runner stops.
  */
 @Component
-public class StreamLocks {
+public class StreamLocks implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StreamLocks.class);
 
@@ -96,6 +96,20 @@ public class StreamLocks {
         }
         lost();
         return false;
+    }
+
+    /** The service is stopping (its runners have stopped): the session goes back, so the pool closes at once. */
+    @Override
+    public synchronized void close() {
+        if (session != null) {
+            try {
+                session.close();
+            } catch (SQLException ignored) {
+                // Its locks go with it either way.
+            }
+            session = null;
+        }
+        held.clear();
     }
 
     private Connection session() throws SQLException {
