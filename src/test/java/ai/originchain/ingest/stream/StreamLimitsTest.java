@@ -88,7 +88,24 @@ class StreamLimitsTest extends ConnectorTest {
                 cipher.encrypt(StreamSource.PASSWORD.toCharArray(), id.toString()),
                 StreamApi.name("originchain", tenant, stream, null), true, StreamApi.name("oc", tenant, stream, id), status,
                 null, null, null, null, null);
-        assertThat(store.insert(row, counts -> false)).isEqualTo(StreamStore.Insert.CREATED);
+        try (java.sql.Connection c = target().getConnection(); java.sql.PreparedStatement st = c.prepareStatement("""
+                INSERT INTO originchain.streams (tenant, stream, stream_id, definition, fingerprint, credentials,
+                       publication, publication_owned, slot, status) VALUES (?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?)
+                """)) {
+            st.setString(1, row.tenant());
+            st.setString(2, row.stream());
+            st.setObject(3, row.id());
+            st.setString(4, row.definition());
+            st.setString(5, row.fingerprint());
+            st.setBytes(6, row.credentials());
+            st.setString(7, row.publication());
+            st.setBoolean(8, row.publicationOwned());
+            st.setString(9, row.slot());
+            st.setString(10, row.status());
+            st.executeUpdate();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
         return row;
     }
 
