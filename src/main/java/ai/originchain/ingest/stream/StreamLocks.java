@@ -124,16 +124,7 @@ public class StreamLocks implements AutoCloseable {
     private void lost() {
         if (session != null) {
             log.warn("the streams' lock session at the target store broke; this instance's streams stop and start again");
-            try {
-                session.unwrap(org.postgresql.jdbc.PgConnection.class).abort(Runnable::run);
-            } catch (SQLException | RuntimeException ignored) {
-                // Closing below is all that is left.
-            }
-            try {
-                session.close();
-            } catch (SQLException ignored) {
-                // Already gone.
-            }
+            pool.evict(session);
         }
         session = null;
         if (!held.isEmpty()) {

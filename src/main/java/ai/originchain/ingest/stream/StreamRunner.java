@@ -38,6 +38,8 @@ final class StreamRunner implements Runnable {
     private volatile Connection monitor;
     private volatile StreamSession session;
     volatile Long lagBytes;
+    /** The {@link StreamLocks#generation()} this runner's locks were taken in; -1 until it holds the stream's. */
+    volatile long lockGeneration = -1;
     private volatile long lastWarned;
     private Thread thread;
 
@@ -90,6 +92,7 @@ final class StreamRunner implements Runnable {
             if (generation < 0) {
                 return;
             }
+            lockGeneration = generation;
             log.info("stream {}: this instance runs it", key());
             supervisor.owned(this);
             while (!stopping && locks.generation() == generation) {

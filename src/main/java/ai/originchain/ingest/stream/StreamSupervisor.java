@@ -145,7 +145,9 @@ public class StreamSupervisor {
             for (StoredStream stream : store.runnable()) {
                 startIfIdle(stream);
             }
-            for (StoredStream stream : store.deleting()) {
+            List<StoredStream> deleting = store.deleting();
+            dropRetries.keySet().retainAll(deleting.stream().map(StoredStream::id).toList());
+            for (StoredStream stream : deleting) {
                 retryDrop(stream);
             }
         } catch (RuntimeException e) {
@@ -154,11 +156,14 @@ public class StreamSupervisor {
     }
 
     private void check() {
-        if (!locks.intact()) {
-            runners.values().forEach(StreamRunner::stop);
-            return;
-        }
+        boolean intact = locks.intact();
+        long generation = locks.generation();
         for (StreamRunner runner : runners.values()) {
+            if (!intact || (runner.lockGeneration >= 0 && runner.lockGeneration != generation)) {
+                // Its locks went with a broken session: it stops, and the next poll starts it on a new one.
+                runner.stop();
+                continue;
+            }
             try {
                 runner.check();
             } catch (RuntimeException e) {

@@ -40,8 +40,9 @@ public class StreamTargetPool implements AutoCloseable {
         return pool.getConnection();
     }
 
-    DataSource dataSource() {
-        return pool;
+    /** Closes a broken connection for good instead of giving it back. */
+    void evict(Connection connection) {
+        pool.evictConnection(connection);
     }
 
     int size() {

@@ -137,7 +137,10 @@ class StreamLimitsTest extends ConnectorTest {
             TestDatabases.query(src.admin(), "SELECT pg_drop_replication_slot(slot_name)::text FROM pg_replication_slots "
                     + "WHERE slot_name = ?", slot);
         }
+        sourceItems();
+        TestDatabases.execute(src.asStreamer(), "DELETE FROM public.lim_items WHERE id > 1000");
         TestDatabases.execute(src.admin(), "DROP PUBLICATION IF EXISTS originchain_acme_lim_new",
+                "DROP PUBLICATION IF EXISTS originchain_acme_lim_locks",
                 "DROP PUBLICATION IF EXISTS originchain_acme_lim_relay");
     }
 
@@ -225,6 +228,37 @@ class StreamLimitsTest extends ConnectorTest {
         assertThat(times).as("logged once").isEqualTo(1);
         assertThat(store.find("ghost", "lim_orphan")).as("still stored").isPresent();
         assertThat(output.getAll()).doesNotContain(StreamSource.PASSWORD);
+    }
+
+    private String lockHolder(String key) {
+        return TestDatabases.single(target(), """
+                SELECT coalesce(min(pid), 0)::text FROM pg_catalog.pg_locks
+                 WHERE locktype = 'advisory' AND granted AND objsubid = 1
+                   AND ((classid::bigint << 32) | objid::bigint) = pg_catalog.hashtextextended(?, 0)
+                """, key);
+    }
+
+    @Test
+    void whenTheSessionHoldingTheStreamsLocksBreaksTheyAreTakenAgainAndTheStreamGoesOn() {
+        sourceItems();
+        Answer created = send("PUT", "lim_locks", manifest(src.port(), "lim_locks"));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(60)).until(() ->
+                "streaming".equals(send("GET", "lim_locks", null).json().get("status").asText()));
+        String holder = lockHolder("originchain.stream:acme/lim_locks");
+        assertThat(holder).isNotEqualTo("0");
+
+        TestDatabases.single(target(), "SELECT pg_catalog.pg_terminate_backend(?)::text", Integer.parseInt(holder));
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            String now = lockHolder("originchain.stream:acme/lim_locks");
+            return !now.equals("0") && !now.equals(holder);
+        });
+        TestDatabases.execute(src.asStreamer(), "INSERT INTO public.lim_items VALUES (1001, 'after the break')");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "1".equals(TestDatabases.single(target(),
+                "SELECT count(*) FROM acme.lim_locks WHERE id = 1001")));
+        assertThat(lockHolder("originchain.sync:acme.lim_locks")).as("its target table is locked again")
+                .isEqualTo(lockHolder("originchain.stream:acme/lim_locks"));
+        assertThat(send("DELETE", "lim_locks", null).status()).isEqualTo(204);
     }
 
     @Test
