@@ -200,6 +200,22 @@ public class IngestProperties {
         public void setLagWarningBytes(long lagWarningBytes) { this.lagWarningBytes = lagWarningBytes; }
         public int getBatchChanges() { return batchChanges; }
         public void setBatchChanges(int batchChanges) { this.batchChanges = batchChanges; }
+        /** Streams one tenant may have (any status, deleting included); a PUT that would create more is a 429. */
+        private int maxPerTenant = 4;
+        /** Streams in all, every tenant, counted in the target store (shared by every instance); above it a 429. */
+        private int max = 32;
+        /** Target connections of the streams' own pool on each instance; syncs never draw from it. */
+        private int targetPoolSize = 6;
+        /** How long the background drop of a deleting stream's slot waits at most between attempts. */
+        private Duration dropRetryMax = Duration.ofMinutes(5);
+        public int getMaxPerTenant() { return maxPerTenant; }
+        public void setMaxPerTenant(int maxPerTenant) { this.maxPerTenant = maxPerTenant; }
+        public int getMax() { return max; }
+        public void setMax(int max) { this.max = max; }
+        public int getTargetPoolSize() { return targetPoolSize; }
+        public void setTargetPoolSize(int targetPoolSize) { this.targetPoolSize = targetPoolSize; }
+        public Duration getDropRetryMax() { return dropRetryMax; }
+        public void setDropRetryMax(Duration dropRetryMax) { this.dropRetryMax = dropRetryMax; }
     }
 
     public static class Secrets {

@@ -62,6 +62,12 @@ public class TenantAuthenticator {
         digestsByTenant.put(tenant, List.copyOf(digests));
     }
 
+    /** Whether the tenant is configured here (some token is accepted for it). */
+    public boolean configured(String tenant) {
+        List<byte[]> digests = digestsByTenant.get(tenant);
+        return digests != null && !digests.isEmpty();
+    }
+
     public static boolean isValidTenantId(String tenant) {
         return tenant != null && TENANT_ID.matcher(tenant).matches() && !RESERVED.contains(tenant)
                 && !tenant.startsWith("pg_");

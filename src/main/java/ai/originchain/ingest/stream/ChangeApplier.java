@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import javax.sql.DataSource;
 
 import org.apache.camel.Body;
 import org.apache.camel.ExchangeProperty;
@@ -53,13 +52,13 @@ public class ChangeApplier {
     private static final Logger log = LoggerFactory.getLogger(ChangeApplier.class);
     public static final String SESSION = "streamSession";
 
-    private final DataSource target;
+    private final StreamTargetPool target;
     private final TargetPlanner planner;
     private final SourceCatalog catalog;
     private final SourceConnector connector;
     private final int batchChanges;
 
-    public ChangeApplier(DataSource target, TargetPlanner planner, SourceCatalog catalog, SourceConnector connector,
+    public ChangeApplier(StreamTargetPool target, TargetPlanner planner, SourceCatalog catalog, SourceConnector connector,
                          ai.originchain.ingest.IngestProperties properties) {
         this.target = target;
         this.planner = planner;
@@ -91,6 +90,10 @@ public class ChangeApplier {
                 apply(session, messages.get(i));
             }
             session.deferCommit = false;
+            if (!session.inTransaction) {
+                // Between source transactions a stream holds no target connection (it may wait long for the next).
+                session.releaseTarget();
+            }
         } catch (SQLException | RuntimeException e) {
             rollback(session);
             throw e;
@@ -200,7 +203,7 @@ public class ChangeApplier {
 
     Connection targetConnection(StreamSession session) throws SQLException {
         if (session.target == null) {
-            Connection c = target.getConnection();
+            Connection c = target.connection();
             c.setAutoCommit(false);
             session.target = c;
             session.stagingTables.clear();

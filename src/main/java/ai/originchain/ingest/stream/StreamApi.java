@@ -45,12 +45,16 @@ public class StreamApi {
     private final StreamReadiness readiness;
     private final SourceConnector connector;
     private final StreamSupervisor supervisor;
+    private final StreamDrops drops;
+    private final StreamLimits limits;
     private final ObjectMapper json;
     private final org.springframework.beans.factory.ObjectProvider<org.apache.camel.CamelContext> camel;
 
     public StreamApi(StreamDefinitions definitions, StreamStore store, StreamCipher cipher, StreamReadiness readiness,
-                     SourceConnector connector, StreamSupervisor supervisor, ObjectMapper json,
-                     org.springframework.beans.factory.ObjectProvider<org.apache.camel.CamelContext> camel) {
+                     SourceConnector connector, StreamSupervisor supervisor, StreamDrops drops, StreamLimits limits,
+                     ObjectMapper json, org.springframework.beans.factory.ObjectProvider<org.apache.camel.CamelContext> camel) {
+        this.drops = drops;
+        this.limits = limits;
         this.camel = camel;
         this.definitions = definitions;
         this.store = store;
@@ -94,6 +98,11 @@ public class StreamApi {
             if (existing.isPresent()) {
                 return new Outcome(same(existing.get(), parsed), store.find(existing.get().id()).orElse(existing.get()));
             }
+            // Before anything is made at the source; counted again with the insert, which decides.
+            SyncFailure refused = limits.refusal(tenant, store.count(tenant));
+            if (refused != null) {
+                throw refused;
+            }
             String ownPublication = parsed.publication() == null ? name("originchain", tenant, stream, null) : null;
             String publication = parsed.publication() != null ? parsed.publication() : ownPublication;
             try (Connection c = connector.openForStream(source, stream)) {
@@ -110,7 +119,16 @@ public class StreamApi {
                     cipher.encrypt(source.passwordForConnect().toCharArray(), id.toString()), publication,
                     ownPublication != null, name("oc", tenant, stream, id), StoredStream.SNAPSHOTTING, null, null, null,
                     null, null);
-            if (!store.insert(row)) {
+            SyncFailure[] lateRefusal = new SyncFailure[1];
+            StreamStore.Insert inserted = store.insert(row, counts -> (lateRefusal[0] = limits.refusal(tenant, counts)) != null);
+            if (inserted == StreamStore.Insert.LIMITED) {
+                // Another PUT took the last place meanwhile: what this one made at the source goes again.
+                if (ownPublication != null) {
+                    dropPublicationQuietly(source, stream, ownPublication);
+                }
+                throw lateRefusal[0];
+            }
+            if (inserted == StreamStore.Insert.EXISTS) {
                 StoredStream winner = store.find(tenant, stream).orElseThrow();
                 return new Outcome(same(winner, parsed), winner);
             }
@@ -121,6 +139,15 @@ public class StreamApi {
             return new Outcome(201, store.find(id).orElse(row));
         } finally {
             source.wipePassword();
+        }
+    }
+
+    private void dropPublicationQuietly(SourceSpec source, String stream, String publication) {
+        try (Connection c = connector.openForStream(source, stream)) {
+            readiness.dropPublication(c, publication);
+        } catch (SQLException | RuntimeException e) {
+            log.warn("stream {}: publication {} made for a refused PUT stays at the source: {}", stream, publication,
+                    e instanceof SQLException sql ? SourceErrors.reason(source, sql) : e.getMessage());
         }
     }
 
@@ -155,30 +182,20 @@ public class StreamApi {
         write(exchange, 200, Map.of("streams", streams));
     }
 
-    public void delete(@Header("tenant") String tenant, @Header("stream") String stream, Exchange exchange) {
+    /** 204 once the slot is dropped; 202 with the stream, {@code deleting}, while the source cannot be reached. */
+    public void delete(@Header("tenant") String tenant, @Header("stream") String stream, Exchange exchange)
+            throws JsonProcessingException {
         cipher.requireKey();
         checkName(stream);
         StoredStream found = store.find(tenant, stream).orElseThrow(() -> notFound(stream));
-        store.status(found.id(), StoredStream.DELETING, null);
-        supervisor.stop(tenant, stream);
-        StreamDefinitions.Parsed parsed = definitions.restore(found.definition(),
-                cipher.decrypt(found.credentials(), found.id().toString()));
-        SourceSpec source = parsed.manifest().source();
-        try (Connection c = connector.openForStream(source, stream)) {
-            if (!readiness.dropSlot(c, found.slot())) {
-                throw SyncFailure.sourceFailed("slot " + found.slot() + " stayed in use at the source; retry the DELETE");
-            }
-            if (found.publicationOwned()) {
-                readiness.dropPublication(c, found.publication());
-            }
-        } catch (SQLException e) {
-            throw SourceErrors.connecting(source, e);
-        } finally {
-            source.wipePassword();
+        if (!StoredStream.DELETING.equals(found.status())) {
+            store.status(found.id(), StoredStream.DELETING, null);
         }
-        store.delete(found.id());
-        log.info("stream {}/{} deleted: slot {} dropped{}", tenant, stream, found.slot(),
-                found.publicationOwned() ? ", publication " + found.publication() + " dropped" : "");
+        supervisor.stop(tenant, stream);
+        if (!drops.drop(found)) {
+            respond(exchange, 202, store.find(found.id()).orElse(found));
+            return;
+        }
         exchange.getMessage().getHeaders().clear();
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 204);
         exchange.getMessage().setBody(null);
@@ -204,7 +221,7 @@ public class StreamApi {
         if (s.runnable() && !runnerAlive(s)) {
             status = StoredStream.STOPPED;
         }
-        body.put("status", StoredStream.DELETING.equals(status) ? StoredStream.STOPPED : status);
+        body.put("status", status);
         body.put("slot", s.slot());
         body.put("publication", s.publication());
         body.put("confirmed_lsn", s.position() == null ? null : LogSequenceNumber.valueOf(s.position()).asString());

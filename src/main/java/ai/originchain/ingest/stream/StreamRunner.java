@@ -25,8 +25,9 @@ import ai.originchain.ingest.sync.SourceErrors;
 
 /**
  * Runs one stream on this instance while it holds the stream's advisory lock in the target store
- * (on a connection of its own, so the lock goes when the instance does): takes the initial copy
- * when the stream has none, then streams from the stored position, reconnecting after failures.
+ * ({@link StreamLocks}, so the lock goes when the instance does): takes the initial copy when the
+ * stream has none, then streams from the stored position, reconnecting after failures. It holds
+ * target connections of the streams' own pool only while it writes.
  */
 final class StreamRunner implements Runnable {
 
@@ -40,6 +41,8 @@ final class StreamRunner implements Runnable {
     private volatile Connection monitor;
     private volatile StreamSession session;
     volatile Long lagBytes;
+    /** The {@link StreamLocks#generation()} this runner's locks were taken in; -1 until it holds the stream's. */
+    volatile long lockGeneration = -1;
     private volatile long lastWarned;
     private Thread thread;
 
@@ -83,17 +86,19 @@ final class StreamRunner implements Runnable {
 
     @Override
     public void run() {
-        Connection lock = null;
+        StreamLocks locks = supervisor.locks();
+        String streamLock = "originchain.stream:" + key();
+        List<String> targetLocks = new ArrayList<>();
+        long generation = -1;
         try {
-            lock = supervisor.target().getConnection();
-            lock.setAutoCommit(true);
-            if (!tryLock(lock, "originchain.stream:" + key())) {
+            generation = locks.tryLock(streamLock, -1);
+            if (generation < 0) {
                 return;
             }
+            lockGeneration = generation;
             log.info("stream {}: this instance runs it", key());
             supervisor.owned(this);
-            boolean targetsLocked = false;
-            while (!stopping) {
+            while (!stopping && locks.generation() == generation) {
                 StoredStream stored = supervisor.store().find(initial.id()).orElse(null);
                 if (stored == null || !stored.runnable()) {
                     return;
@@ -101,9 +106,8 @@ final class StreamRunner implements Runnable {
                 StreamDefinitions.Parsed definition = supervisor.definitions().restore(stored.definition(),
                         supervisor.cipher().decrypt(stored.credentials(), stored.id().toString()));
                 try {
-                    if (!targetsLocked) {
-                        targetsLocked = lockTargets(lock, definition);
-                        if (!targetsLocked) {
+                    if (targetLocks.isEmpty()) {
+                        if (!lockTargets(locks, generation, definition, targetLocks)) {
                             log.info("stream {}: a sync into one of its target tables is running; waiting for it", key());
                             pause();
                             continue;
@@ -147,8 +151,11 @@ final class StreamRunner implements Runnable {
         } finally {
             closeQuietly(monitor);
             monitor = null;
-            if (lock != null) {
-                release(lock);
+            for (String held : targetLocks) {
+                locks.unlock(held, generation);
+            }
+            if (generation >= 0) {
+                locks.unlock(streamLock, generation);
             }
             supervisor.ended(this);
         }
@@ -333,34 +340,22 @@ final class StreamRunner implements Runnable {
                 : "\"" + publication.replace("\"", "\"\"") + "\"";
     }
 
-    private boolean lockTargets(Connection lock, StreamDefinitions.Parsed definition) throws SQLException {
-        List<String> held = new ArrayList<>();
+    /** Every target table's lock, or none: a sync into one of them is running. */
+    private boolean lockTargets(StreamLocks locks, long generation, StreamDefinitions.Parsed definition,
+                                List<String> held) throws SQLException {
         for (var mapping : definition.manifest().mappings()) {
             String key = "originchain.sync:" + initial.tenant() + "." + mapping.targetSchema();
-            if (!tryLock(lock, key)) {
-                for (String k : held) {
-                    try (PreparedStatement st = lock.prepareStatement(
-                            "SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtextextended(?, 0))")) {
-                        st.setString(1, k);
-                        st.execute();
-                    }
-                }
+            if (held.contains(key)) {
+                continue;
+            }
+            if (locks.tryLock(key, generation) < 0) {
+                held.forEach(k -> locks.unlock(k, generation));
+                held.clear();
                 return false;
             }
             held.add(key);
         }
         return true;
-    }
-
-    static boolean tryLock(Connection connection, String key) throws SQLException {
-        try (PreparedStatement st = connection.prepareStatement(
-                "SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtextextended(?, 0))")) {
-            st.setString(1, key);
-            try (ResultSet rs = st.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
     }
 
     private void pause() {
@@ -393,22 +388,6 @@ final class StreamRunner implements Runnable {
             // Closing below is all that is left.
         }
         closeQuietly(connection);
-    }
-
-    /**
-     * The lock connection goes back to the pool: its session-level advisory locks (the stream's, its
-     * target tables') must not go with it, or no runner could take the stream again (a resume after
-     * a failure) and syncs into its tables would answer 409. When they cannot be released, the
-     * connection is cut, which releases them at the target.
-     */
-    private static void release(Connection lock) {
-        try (java.sql.Statement st = lock.createStatement()) {
-            st.execute("SELECT pg_catalog.pg_advisory_unlock_all()");
-        } catch (SQLException | RuntimeException e) {
-            abort(lock);
-            return;
-        }
-        closeQuietly(lock);
     }
 
     private static void closeQuietly(Connection connection) {

@@ -64,6 +64,19 @@ public final class StreamSession implements AutoCloseable {
         }
     }
 
+    /** Gives the target connection back to the streams' pool (no target transaction is open). */
+    void releaseTarget() {
+        Connection c = target;
+        target = null;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // Already gone.
+            }
+        }
+    }
+
     @Override
     public void close() {
         for (Connection c : new Connection[] {target, sourceCatalog}) {

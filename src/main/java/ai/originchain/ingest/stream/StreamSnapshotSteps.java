@@ -52,8 +52,8 @@ public class StreamSnapshotSteps {
         this.target = target;
     }
 
-    /** Opens the copy's run inside the slot's snapshot and checks every mapping against it. */
-    public void open(@ExchangeProperty(ChangeApplier.SESSION) StreamSession session, Exchange exchange) {
+    /** The copy's run: a sync of the tenant, admitted as one (it takes the target connections a sync does). */
+    public void prepare(@ExchangeProperty(ChangeApplier.SESSION) StreamSession session, Exchange exchange) {
         SyncManifest manifest = session.definition().manifest();
         SourceSpec source = manifest.source();
         // The run wipes its password when it ends; the stream keeps its own.
@@ -62,6 +62,12 @@ public class StreamSnapshotSteps {
         SyncRun run = new SyncRun(session.tenant(), new SyncManifest(copy, manifest.mappings(), manifest.schemas()));
         run.triggeredBy("stream:" + session.name(), null);
         exchange.setProperty(SyncSteps.RUN, run);
+    }
+
+    /** Opens the copy's run inside the slot's snapshot and checks every mapping against it. */
+    public void open(@ExchangeProperty(ChangeApplier.SESSION) StreamSession session,
+                     @ExchangeProperty(SyncSteps.RUN) SyncRun run) {
+        SourceSpec copy = run.manifest().source();
         SourceSnapshot snapshot;
         try {
             snapshot = SourceSnapshot.importing(connector, copy, session.snapshotName(), "stream " + session.name());

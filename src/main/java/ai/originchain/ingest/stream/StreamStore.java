@@ -10,13 +10,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-import javax.sql.DataSource;
-
 import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.store.TargetErrors;
 
-/** The streams' rows in the target store: definitions, status, positions. */
+/** The streams' rows in the target store (through the streams' own pool): definitions, status, positions. */
 @Component
 public class StreamStore {
 
@@ -27,14 +25,15 @@ public class StreamStore {
               LEFT JOIN originchain.stream_positions p ON p.stream_id = s.stream_id
             """;
 
-    private final DataSource target;
+    private final StreamTargetPool target;
 
-    public StreamStore(DataSource target) {
+    public StreamStore(StreamTargetPool target) {
         this.target = target;
     }
 
+    /** A connection of the streams' own pool (autocommit). */
     Connection connection() throws SQLException {
-        Connection connection = target.getConnection();
+        Connection connection = target.connection();
         try {
             connection.setAutoCommit(true);
             return connection;
@@ -44,24 +43,71 @@ public class StreamStore {
         }
     }
 
-    /** Inserts a new stream; false when one of that name exists already. */
-    public boolean insert(StoredStream s) {
-        try (Connection c = connection(); PreparedStatement st = c.prepareStatement("""
-                INSERT INTO originchain.streams (tenant, stream, stream_id, definition, fingerprint, credentials,
-                       publication, publication_owned, slot, status)
-                VALUES (?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, stream) DO NOTHING
-                """)) {
-            st.setString(1, s.tenant());
-            st.setString(2, s.stream());
-            st.setObject(3, s.id());
-            st.setString(4, s.definition());
-            st.setString(5, s.fingerprint());
-            st.setBytes(6, s.credentials());
-            st.setString(7, s.publication());
-            st.setBoolean(8, s.publicationOwned());
-            st.setString(9, s.slot());
-            st.setString(10, s.status());
-            return st.executeUpdate() == 1;
+    /** How many streams the tenant and the whole service have, whatever their status. */
+    public record Counts(int ofTenant, int inAll) {
+    }
+
+    public Counts count(String tenant) {
+        try (Connection c = connection()) {
+            return count(c, tenant);
+        } catch (SQLException e) {
+            throw TargetErrors.unavailable(e);
+        }
+    }
+
+    private static Counts count(Connection c, String tenant) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(
+                "SELECT count(*) FILTER (WHERE tenant = ?), count(*) FROM originchain.streams")) {
+            st.setString(1, tenant);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return new Counts(rs.getInt(1), rs.getInt(2));
+            }
+        }
+    }
+
+    /** What {@link #insert} did. */
+    public enum Insert { CREATED, EXISTS, LIMITED }
+
+    /**
+     * Inserts a new stream unless one of that name exists or {@code limited} says the counts are full;
+     * the count and the insert are one step for every instance sharing the store.
+     */
+    public Insert insert(StoredStream s, java.util.function.Predicate<Counts> limited) {
+        try (Connection c = connection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement lock = c.prepareStatement(
+                        "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('originchain.streams.count', 0))")) {
+                    lock.execute();
+                }
+                if (limited.test(count(c, s.tenant()))) {
+                    c.rollback();
+                    return Insert.LIMITED;
+                }
+                try (PreparedStatement st = c.prepareStatement("""
+                        INSERT INTO originchain.streams (tenant, stream, stream_id, definition, fingerprint, credentials,
+                               publication, publication_owned, slot, status)
+                        VALUES (?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, stream) DO NOTHING
+                        """)) {
+                    st.setString(1, s.tenant());
+                    st.setString(2, s.stream());
+                    st.setObject(3, s.id());
+                    st.setString(4, s.definition());
+                    st.setString(5, s.fingerprint());
+                    st.setBytes(6, s.credentials());
+                    st.setString(7, s.publication());
+                    st.setBoolean(8, s.publicationOwned());
+                    st.setString(9, s.slot());
+                    st.setString(10, s.status());
+                    int inserted = st.executeUpdate();
+                    c.commit();
+                    return inserted == 1 ? Insert.CREATED : Insert.EXISTS;
+                }
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
         } catch (SQLException e) {
             throw TargetErrors.unavailable(e);
         }
@@ -83,6 +129,10 @@ public class StreamStore {
 
     public List<StoredStream> runnable() {
         return select(SELECT + " WHERE s.status IN ('snapshotting', 'streaming') ORDER BY s.created_at");
+    }
+
+    public List<StoredStream> deleting() {
+        return select(SELECT + " WHERE s.status = 'deleting' ORDER BY s.created_at");
     }
 
     private List<StoredStream> select(String sql, Object... params) {

@@ -2,12 +2,12 @@ package ai.originchain.ingest.stream;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-
-import javax.sql.DataSource;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +18,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ai.originchain.ingest.IngestProperties;
+import ai.originchain.ingest.api.TenantAuthenticator;
 import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.source.postgres.SourceConnector;
 import io.micrometer.core.instrument.Gauge;
@@ -27,14 +28,18 @@ import io.micrometer.core.instrument.MeterRegistry;
  * Runs, on this instance, every stream no other instance runs: every poll interval it starts a
  * runner for each runnable stream it does not run, and the runner keeps it only if it wins the
  * stream's advisory lock. When an instance dies its locks go with its connections, so another
- * takes over within a poll interval and the lock's release. Active once the route's consumer starts.
+ * takes over within a poll interval and the lock's release. Streams of a tenant no longer configured
+ * are left alone (stored, not started); a deleting stream's slot drop is retried with backoff until done.
+ * Active once the route's consumer starts.
  */
 @Component
 public class StreamSupervisor {
 
     private static final Logger log = LoggerFactory.getLogger(StreamSupervisor.class);
 
-    private final DataSource target;
+    private final StreamLocks locks;
+    private final StreamDrops drops;
+    private final TenantAuthenticator tenants;
     private final StreamStore store;
     private final StreamDefinitions definitions;
     private final StreamCipher cipher;
@@ -45,13 +50,18 @@ public class StreamSupervisor {
     private final IngestProperties.Streams settings;
     private final Map<String, StreamRunner> runners = new ConcurrentHashMap<>();
     private final Map<String, Gauge> gauges = new ConcurrentHashMap<>();
+    private final Set<UUID> reportedUnconfigured = ConcurrentHashMap.newKeySet();
+    private final Map<UUID, DropRetry> dropRetries = new ConcurrentHashMap<>();
     private volatile PgLogicalComponent.StreamConsumer consumer;
     private ScheduledExecutorService scheduler;
 
-    public StreamSupervisor(DataSource target, StreamStore store, StreamDefinitions definitions, StreamCipher cipher,
-                            SourceConnector connector, StreamReadiness readiness, ObjectProvider<MeterRegistry> meters,
-                            ObjectMapper json, IngestProperties properties) {
-        this.target = target;
+    public StreamSupervisor(StreamLocks locks, StreamDrops drops, TenantAuthenticator tenants, StreamStore store,
+                            StreamDefinitions definitions, StreamCipher cipher, SourceConnector connector,
+                            StreamReadiness readiness, ObjectProvider<MeterRegistry> meters, ObjectMapper json,
+                            IngestProperties properties) {
+        this.locks = locks;
+        this.drops = drops;
+        this.tenants = tenants;
         this.store = store;
         this.definitions = definitions;
         this.cipher = cipher;
@@ -62,7 +72,7 @@ public class StreamSupervisor {
         this.settings = properties.getStreams();
     }
 
-    DataSource target() { return target; }
+    StreamLocks locks() { return locks; }
     StreamStore store() { return store; }
     StreamDefinitions definitions() { return definitions; }
     StreamCipher cipher() { return cipher; }
@@ -135,13 +145,25 @@ public class StreamSupervisor {
             for (StoredStream stream : store.runnable()) {
                 startIfIdle(stream);
             }
+            List<StoredStream> deleting = store.deleting();
+            dropRetries.keySet().retainAll(deleting.stream().map(StoredStream::id).toList());
+            for (StoredStream stream : deleting) {
+                retryDrop(stream);
+            }
         } catch (RuntimeException e) {
             log.debug("stream poll failed: {}", e.getMessage());
         }
     }
 
     private void check() {
+        boolean intact = locks.intact();
+        long generation = locks.generation();
         for (StreamRunner runner : runners.values()) {
+            if (!intact || (runner.lockGeneration >= 0 && runner.lockGeneration != generation)) {
+                // Its locks went with a broken session: it stops, and the next poll starts it on a new one.
+                runner.stop();
+                continue;
+            }
             try {
                 runner.check();
             } catch (RuntimeException e) {
@@ -150,8 +172,58 @@ public class StreamSupervisor {
         }
     }
 
+    /** The pending drop of a deleting stream's slot, again once its backoff is over, by one instance at a time. */
+    private void retryDrop(StoredStream stream) {
+        DropRetry retry = dropRetries.computeIfAbsent(stream.id(), id -> new DropRetry(pollMillis()));
+        if (System.currentTimeMillis() < retry.nextAt || runsHere(stream.tenant(), stream.stream())) {
+            return;
+        }
+        String key = "originchain.stream:" + stream.tenant() + "/" + stream.stream();
+        long generation;
+        try {
+            generation = locks.tryLock(key, -1);
+        } catch (java.sql.SQLException e) {
+            return;
+        }
+        if (generation < 0) {
+            return;
+        }
+        try {
+            if (drops.drop(stream)) {
+                dropRetries.remove(stream.id());
+                return;
+            }
+            retry.delay = Math.min(retry.delay * 2, settings.getDropRetryMax().toMillis());
+            retry.nextAt = System.currentTimeMillis() + retry.delay;
+            log.info("stream {}/{}: its slot could not be dropped yet; next try in {} s", stream.tenant(), stream.stream(),
+                    retry.delay / 1000);
+        } catch (RuntimeException e) {
+            retry.nextAt = System.currentTimeMillis() + retry.delay;
+            log.debug("stream {}/{}: drop failed: {}", stream.tenant(), stream.stream(), e.getMessage());
+        } finally {
+            locks.unlock(key, generation);
+        }
+    }
+
+    private static final class DropRetry {
+        volatile long delay;
+        volatile long nextAt;
+
+        DropRetry(long delay) {
+            this.delay = delay;
+        }
+    }
+
     private synchronized void startIfIdle(StoredStream stream) {
         if (consumer == null) {
+            return;
+        }
+        if (!tenants.configured(stream.tenant())) {
+            if (reportedUnconfigured.add(stream.id())) {
+                log.warn("stream {}/{} is not started: tenant {} is not configured (originchain.tenants.{}); it stays "
+                        + "stored, slot {} kept at its source. Configure the tenant again to run or DELETE it",
+                        stream.tenant(), stream.stream(), stream.tenant(), stream.tenant(), stream.slot());
+            }
             return;
         }
         String key = stream.tenant() + "/" + stream.stream();

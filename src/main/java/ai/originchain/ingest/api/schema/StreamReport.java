@@ -17,7 +17,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 public record StreamReport(
         @Schema(pattern = "^[a-z][a-z0-9_]{0,40}$") String stream,
         String tenant,
-        @Schema(allowableValues = {"snapshotting", "streaming", "failed", "stopped"}) String status,
+        @Schema(allowableValues = {"snapshotting", "streaming", "failed", "stopped", "deleting"}) String status,
         @Schema(description = "The replication slot's name at the source") String slot,
         String publication,
         @Schema(types = {"string", "null"}, pattern = "^[0-9A-F]+/[0-9A-F]+$", description = "Like 0/16B3748; null before the first commit")
@@ -25,7 +25,7 @@ public record StreamReport(
         @Schema(types = {"integer", "null"}, minimum = "0") Long lagBytes,
         @Schema(types = {"string", "null"}, format = "date-time") String lastAppliedAt,
         @Schema(description = "The manifest's mappings") List<StreamManifest.StreamMapping> mappings,
-        @Schema(description = "Why the stream failed (status failed); null otherwise", extensions = @Extension(
+        @Schema(description = "Why the stream failed (status failed), or why its drop is pending (status deleting); null otherwise", extensions = @Extension(
                 properties = @ExtensionProperty(name = OpenApiDocument.NULLABLE, value = "true", parseValue = true)))
         StreamError error) {
 
