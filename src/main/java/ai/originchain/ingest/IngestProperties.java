@@ -7,7 +7,7 @@ import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
-/** Everything under {@code originchain.*}; README.md documents each key. */
+/** Everything under {@code originchain.*}; docs/operations.md documents each key. */
 @ConfigurationProperties(prefix = "originchain")
 public class IngestProperties {
 
@@ -114,7 +114,7 @@ public class IngestProperties {
         public Duration getSocketTimeout() { return socketTimeout; }
         public void setSocketTimeout(Duration socketTimeout) { this.socketTimeout = socketTimeout; }
 
-        /** Egress policy (CONTRACT §3): CIDRs a source may resolve to, and those it never may (they win). */
+        /** Egress policy (docs/security.md, Egress policy): CIDRs a source may resolve to, and those it never may (they win). */
         private List<String> allowedNetworks = List.of("0.0.0.0/0", "::/0");
         private List<String> deniedNetworks = List.of("127.0.0.0/8", "::1/128", "169.254.0.0/16", "fe80::/10",
                 "224.0.0.0/4", "ff00::/8");
@@ -257,7 +257,7 @@ public class IngestProperties {
         public void setMaxUploadBytesInFlight(long maxUploadBytesInFlight) { this.maxUploadBytesInFlight = maxUploadBytesInFlight; }
     }
 
-    /** The target store's connection pool, sized from the sync limits (README "Target connections and threads"). */
+    /** The target store's connection pool, sized from the sync limits (docs/operations.md, "Target connections and threads"). */
     public static class TargetPool {
         /** Connections kept for the service's own work beside the syncs' budgets: run history, progress, runs API, scheduler, digest refresh. */
         private int serviceConnections = 8;

@@ -31,7 +31,7 @@ import ai.originchain.ingest.support.TestDatabases;
  * As many syncs as the default limits admit (4 tenants × 4, {@code max-concurrent-syncs} 16), started
  * at once at the default pool and sync settings: first loads, first mirrors, re-syncs that merge the
  * whole table and mirror re-syncs that merge the differing ranges and delete, all overlapping. Every
- * one answers 200 and leaves its target equal to the source (README "Limits": the connection budget).
+ * one answers 200 and leaves its target equal to the source (docs/operations.md, "Target connections and threads").
  */
 class ConcurrentSyncsTest extends ConnectorTest {
 

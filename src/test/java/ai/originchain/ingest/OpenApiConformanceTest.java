@@ -37,7 +37,7 @@ import ai.originchain.ingest.support.StreamSource;
 import ai.originchain.ingest.support.TestDatabases;
 
 /**
- * The OpenAPI document at /v1/openapi.json against the API's real answers (CONTRACT §1): each
+ * The OpenAPI document at /v1/openapi.json against the API's real answers (docs/api.md): each
  * response's status must be one its operation declares, with the declared media type and headers,
  * and its body must validate (JSON Schema 2020-12, networknt) against the declared schema, read
  * strictly: an object may carry no field the document does not name.

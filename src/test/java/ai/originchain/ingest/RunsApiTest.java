@@ -26,7 +26,7 @@ import ai.originchain.ingest.support.ConnectorTest;
 import ai.originchain.ingest.support.TestDatabases;
 
 /**
- * The runs API over HTTP (CONTRACT §1, Runs): async syncs answered 202 with a Location, live
+ * The runs API over HTTP (docs/api.md, Runs): async syncs answered 202 with a Location, live
  * progress while a run is held at the source, the list with its filter and cursor, cancel and
  * rerun, 404/409/429, and runs whose instance died marked abandoned.
  */

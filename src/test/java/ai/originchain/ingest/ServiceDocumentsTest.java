@@ -21,7 +21,7 @@ import ai.originchain.ingest.support.ConnectorTest;
 import ai.originchain.ingest.support.TestDatabases;
 
 /**
- * The service documents (CONTRACT §1): Prometheus metrics and the OpenAPI 3 document, both served
+ * The service documents (docs/api.md): Prometheus metrics and the OpenAPI 3 document, both served
  * without a token, while the API itself still wants one.
  */
 class ServiceDocumentsTest extends ConnectorTest {

@@ -10,7 +10,7 @@ import ai.originchain.ingest.IngestProperties;
  * The threads that serve the API's routes (Spring's application task executor, which camel-platform-http
  * runs every request on): a synchronous sync holds one until it ends, so there are at least
  * {@code originchain.api.max-concurrent-syncs} plus {@value #OTHER_REQUESTS} for every other request
- * (README "Target connections and threads"). Without it, the ninth sync of a full service waited in a
+ * (docs/operations.md, "Target connections and threads"). Without it, the ninth sync of a full service waited in a
  * queue, and the runs API with it.
  */
 @Configuration(proxyBeanMethods = false)

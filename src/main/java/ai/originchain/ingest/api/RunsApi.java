@@ -33,7 +33,7 @@ import ai.originchain.ingest.sync.SyncSteps;
 /**
  * The runs API's steps around the run-history queries of routes/runs-api.yaml: checks the path and
  * query parameters, and turns history rows (or, for a run going on in this instance, its live
- * report) into the responses of CONTRACT §1, Runs.
+ * report) into the responses docs/api.md describes under Runs.
  */
 @Component("runsApi")
 public class RunsApi {

@@ -18,7 +18,7 @@ import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.failure.SyncFailure;
 
 /**
- * Where the service may connect on a tenant's behalf (README "Egress policy"). Every outbound connection asks
+ * Where the service may connect on a tenant's behalf (docs/security.md, "Egress policy"). Every outbound connection asks
  * {@link #check} first and connects only to the {@link CheckedEndpoint}'s addresses: the host is
  * resolved once, every address it resolves to is checked, and a refusal comes before any packet is
  * sent. In order, an address is refused when it is unspecified ({@code 0.0.0.0}, {@code ::}), a

@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The clouds' instance metadata and credential endpoints (README "Egress policy" lists them and
+ * The clouds' instance metadata and credential endpoints (docs/security.md, "Egress policy" lists them and
  * their sources): refused on every port, whatever the configured networks and endpoints say. An
  * IPv4 endpoint is also recognised inside the IPv6 forms that carry an IPv4 address (IPv4-mapped,
  * IPv4-compatible, NAT64 {@code 64:ff9b::/96}, 6to4 {@code 2002::/16}).

@@ -13,7 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * The service's own metrics (CONTRACT §1, Service documents), in Prometheus terms:
+ * The service's own metrics (docs/api.md, Service documents and metrics), in Prometheus terms:
  * {@code originchain_sync_runs_total{tenant,status}}, {@code originchain_rows_written_total{tenant}},
  * {@code originchain_sync_duration_seconds} (histogram, by tenant and status) and
  * {@code originchain_syncs_active} (runs going on in this instance).

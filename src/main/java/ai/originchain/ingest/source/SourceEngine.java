@@ -23,6 +23,6 @@ public interface SourceEngine {
      */
     SourceRead begin(SyncRun run) throws SQLException;
 
-    /** The engine's type map, as README.md lists it (a test keeps the two equal). */
+    /** The engine's type map, as docs/sources.md lists it (a test keeps the two equal). */
     List<TypeMap.Rule> typeRules();
 }

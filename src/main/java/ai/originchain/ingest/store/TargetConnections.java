@@ -20,7 +20,7 @@ import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.sync.SyncRun;
 
 /**
- * The syncs' share of the target pool (README "Target connections and threads"): every admitted sync
+ * The syncs' share of the target pool (docs/operations.md, "Target connections and threads"): every admitted sync
  * holds a budget of {@link #BUDGET} connections, two it keeps (its target locks, a mirror's delete
  * spool), one for a merge's read of the target rows and one for the rest of its work (batch writes,
  * comparisons, DDL), so it always gets what its work needs, whatever the other syncs do. Parallel

@@ -12,7 +12,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import ai.originchain.ingest.IngestProperties;
 
 /**
- * Sizes the target pool from the sync limits before it opens (README "Target connections and threads"):
+ * Sizes the target pool from the sync limits before it opens (docs/operations.md, "Target connections and threads"):
  * {@code max-concurrent-syncs × 5 + originchain.target-pool.service-connections} (each sync's budget of
  * {@value TargetConnections#BUDGET} and its run-history session), unless
  * {@code spring.datasource.hikari.maximum-pool-size} is set; a size set below that refuses to start,

@@ -70,7 +70,7 @@ public class UnchangedRows {
     /**
      * One diff per key-range part, each with the target's rows of that range, run by the batcher on the
      * part's own thread; null (the target reads opened so far closed again) when a target read fails, or
-     * when the sync's budget has no connection free for each part now (README "Target connections and threads").
+     * when the sync's budget has no connection free for each part now (docs/operations.md, "Target connections and threads").
      */
     private RowSource inParts(MappingJob job, PartedRead parted, List<String> parts, KeyOrder order, DeletedKeys deleted) {
         List<RowSource> targets = new ArrayList<>();

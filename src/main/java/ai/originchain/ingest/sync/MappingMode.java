@@ -3,7 +3,7 @@ package ai.originchain.ingest.sync;
 import ai.originchain.ingest.filter.RowFilter;
 
 /**
- * How a mapping keeps its target (CONTRACT §1 {@code mode}, {@code delete_mode},
+ * How a mapping keeps its target (docs/modes.md: {@code mode}, {@code delete_mode},
  * {@code max_delete_fraction}, {@code filter}, {@code cursor}), as the parser validated its shape.
  *
  * @param filter     the predicate pushed into the source read, or null

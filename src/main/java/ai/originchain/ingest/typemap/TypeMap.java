@@ -5,7 +5,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The type map: what target type a source column gets, in one place. README.md's type map table is
+ * The type map: what target type a source column gets, in one place. docs/modes.md's type map table is
  * generated from {@link #rules()} and a test keeps the two equal.
  *
  * <p>Values travel in PostgreSQL's own text form (COPY text out of the source, COPY text into the
@@ -47,7 +47,7 @@ public final class TypeMap {
     private TypeMap() {
     }
 
-    /** The rules, in the order README.md lists them. */
+    /** The rules, in the order docs/modes.md lists them. */
     public static List<Rule> rules() {
         return List.of(
                 new Rule("any built-in type (pg_catalog): integers, numeric, real/double, money, text/varchar/char, bytea, "

@@ -21,7 +21,7 @@ import ai.originchain.ingest.support.TestDatabases;
 import ai.originchain.ingest.sync.SourceSpec;
 
 /**
- * The egress policy with its defaults (CONTRACT §3), against real servers and a listener that
+ * The egress policy with its defaults (docs/security.md, Egress policy), against real servers and a listener that
  * records every accepted connection: a refused host fails before any connection is attempted.
  */
 class EgressPolicyTest {

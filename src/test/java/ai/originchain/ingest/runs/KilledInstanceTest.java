@@ -27,7 +27,7 @@ import ai.originchain.ingest.support.ConnectorTest;
 import ai.originchain.ingest.support.TestDatabases;
 
 /**
- * CONTRACT §1, Runs: an instance killed mid-run (a forked service, SIGKILL) leaves its run
+ * docs/api.md, Runs: an instance killed mid-run (a forked service, SIGKILL) leaves its run
  * {@code running} in the shared run history, and another instance (this test's service, sweeping
  * every second) marks it {@code abandoned}, seen through its own {@code GET …/syncs/{id}}.
  */

@@ -36,7 +36,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * An operator's target store that takes TLS only ({@code hostssl} lines alone in pg_hba.conf), named
- * by {@code spring.datasource.url} with {@code sslmode=verify-full} and {@code sslrootcert}, as README
+ * by {@code spring.datasource.url} with {@code sslmode=verify-full} and {@code sslrootcert}, as docs/operations.md
  * documents: syncs land there, and the server refuses anything unencrypted.
  */
 class TlsTargetStoreTest {

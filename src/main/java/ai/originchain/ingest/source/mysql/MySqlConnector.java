@@ -32,7 +32,7 @@ import ai.originchain.ingest.sync.SourceSpec;
 public class MySqlConnector {
 
     static final String PROGRAM_NAME = "originchain-ingest";
-    /** The authentication methods a source may ask for (README "MySQL and MariaDB sources"). */
+    /** The authentication methods a source may ask for (docs/sources.md, "MySQL and MariaDB sources"). */
     static final List<String> AUTHENTICATION_METHODS = List.of("caching_sha2_password", "mysql_native_password", "sha256_password");
     /** Connector/J's other built-in methods, all turned off; MySqlConnectorTest checks none is missing. */
     static final List<String> DISABLED_AUTHENTICATION_METHODS = List.of("mysql_clear_password", "mysql_old_password",

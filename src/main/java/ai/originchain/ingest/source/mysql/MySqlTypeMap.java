@@ -9,7 +9,7 @@ import ai.originchain.ingest.typemap.TypeMap;
 
 /**
  * MySQL's type map: what PostgreSQL type a MySQL column becomes, and how its values are read so
- * none is distorted on the way (README.md's MySQL table is {@link #rules()}; a test keeps them equal).
+ * none is distorted on the way (docs/sources.md's MySQL table is {@link #rules()}; a test keeps them equal).
  * Values are read as the bytes of the text the server writes (timestamps in the session's UTC), never
  * through the driver's Java types (which cap TIME at 24 h, turn YEAR into a date, throw on zero
  * dates), then rendered as COPY text.

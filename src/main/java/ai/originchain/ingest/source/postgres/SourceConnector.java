@@ -18,7 +18,7 @@ import ai.originchain.ingest.sync.SourceSpec;
  * Opens connections to a request's source, always over TLS and only to addresses the
  * {@link EgressPolicy} checked. The password goes to the driver in connection properties, never in
  * a URL, so no connection string with it exists to be logged. Every session carries the settings
- * that keep it from hurting the source (README, "Source sessions"): {@code lock_timeout},
+ * that keep it from hurting the source (docs/sources.md, "Source sessions"): {@code lock_timeout},
  * {@code idle_in_transaction_session_timeout}, {@code statement_timeout} for catalog sessions, and an
  * {@code application_name} naming the sync.
  */

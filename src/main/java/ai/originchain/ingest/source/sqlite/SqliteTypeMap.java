@@ -12,7 +12,7 @@ import ai.originchain.ingest.typemap.TypeMap;
  * type only gives it an affinity (sqlite.org/datatype3.html). The target type follows the declared
  * affinity, read from {@code PRAGMA table_info} (the driver's metadata guesses from the rows), and is
  * checked against the storage classes the column really holds ({@code typeof()}): a column whose
- * values do not fit its affinity becomes {@code text}, with a warning. README.md's SQLite table is
+ * values do not fit its affinity becomes {@code text}, with a warning. docs/sources.md's SQLite table is
  * {@link #rules()}; a test keeps them equal.
  */
 public final class SqliteTypeMap {
