@@ -21,6 +21,13 @@ public final class TypeMap {
     private static final List<String> EXACT_EQUALITY_PREFIXES = List.of(
             "character varying", "character", "timestamp", "time ", "time(", "bit");
 
+    /**
+     * Built-in types whose values name objects of the server's own catalog: at the target they would be
+     * looked up in the target store's catalog, which would tell a tenant whether another's objects exist.
+     */
+    private static final Set<String> OBJECT_IDENTIFIERS = Set.of("regclass", "regcollation", "regconfig", "regdictionary",
+            "regnamespace", "regoper", "regoperator", "regproc", "regprocedure", "regrole", "regtype");
+
     public record Rule(String sourceTypes, String targetType, String note) {
     }
 
@@ -54,6 +61,8 @@ public final class TypeMap {
                         + "boolean, date/time/timestamp(tz)/interval, uuid, json/jsonb, xml, inet/cidr/macaddr(8), bit/varbit, "
                         + "tsvector/tsquery, geometric, oid, built-in ranges and multiranges",
                         "the same type, modifiers kept (`format_type`)", "identity"),
+                new Rule("object identifier types (`regclass`, `regtype`, `regproc`, `regrole`, `regnamespace` …)", "text",
+                        "warning: the object's name at the source; never looked up in the target's catalog"),
                 new Rule("array of any type", "array of the element's target type", "identity for built-in elements"),
                 new Rule("domain", "the domain's base type (resolved through nested domains)",
                         "warning: the domain's constraints are not copied"),
@@ -85,7 +94,10 @@ public final class TypeMap {
             }
             case 'e' -> new Mapped("text", Optional.of("enum " + type.formatted() + " is copied as text (its label)"));
             case 'c' -> new Mapped("text", Optional.of("composite type " + type.formatted() + " is copied as text (its row text form)"));
-            default -> type.isBuiltIn()
+            default -> type.isBuiltIn() && OBJECT_IDENTIFIERS.contains(type.name())
+                    ? new Mapped("text", Optional.of("object identifier type " + type.formatted() + " is copied as text (the "
+                            + "object's name at the source), never looked up in the target store's catalog"))
+                    : type.isBuiltIn()
                     ? new Mapped(type.formatted(), Optional.empty(), type.serviceNamed() ? null : type, false)
                     : new Mapped("text", Optional.of("type " + type.formatted() + " (schema " + type.namespace()
                             + ") is not built in and is copied as text (its text output)"));

@@ -220,14 +220,22 @@ class StreamLimitsTest extends ConnectorTest {
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->
                 !supervisor.runsHere("ghost", "lim_orphan") && "0".equals(TestDatabases.single(src.admin(),
                         "SELECT count(*) FROM pg_replication_slots WHERE slot_name = ?", orphan.slot())));
-        Matcher m = Pattern.compile(Pattern.quote(line)).matcher(output.getAll());
+        // Once per instance, not once per poll: other Spring contexts of this test JVM are instances too.
+        int logged = occurrences(output.getAll(), line);
+        assertThat(logged).as("logged").isPositive();
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+                .until(() -> occurrences(output.getAll(), line) == logged);
+        assertThat(store.find("ghost", "lim_orphan")).as("still stored").isPresent();
+        assertThat(output.getAll()).doesNotContain(StreamSource.PASSWORD);
+    }
+
+    private static int occurrences(String text, String line) {
+        Matcher m = Pattern.compile(Pattern.quote(line)).matcher(text);
         int times = 0;
         while (m.find()) {
             times++;
         }
-        assertThat(times).as("logged once").isEqualTo(1);
-        assertThat(store.find("ghost", "lim_orphan")).as("still stored").isPresent();
-        assertThat(output.getAll()).doesNotContain(StreamSource.PASSWORD);
+        return times;
     }
 
     private String lockHolder(String key) {

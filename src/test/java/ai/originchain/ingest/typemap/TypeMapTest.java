@@ -29,6 +29,18 @@ class TypeMapTest {
     }
 
     @Test
+    void objectIdentifierTypesBecomeTextSoTheTargetNeverLooksTheirValuesUp() {
+        SourceType regclass = new SourceType("regclass", 'b', "pg_catalog", "regclass", -1, null, null, false);
+        SourceType regtypes = new SourceType("regtype[]", 'b', "pg_catalog", "_regtype", -1,
+                new SourceType("regtype", 'b', "pg_catalog", "regtype", -1, null, null, false), null, false);
+        assertThat(TypeMap.map(regclass).targetType()).isEqualTo("text");
+        assertThat(TypeMap.map(regclass).namedByTarget()).isFalse();
+        assertThat(TypeMap.map(regclass).warning()).hasValueSatisfying(w -> assertThat(w).contains("regclass", "text"));
+        assertThat(TypeMap.map(regtypes).targetType()).isEqualTo("text[]");
+        assertThat(TypeMap.map(builtIn("oid")).targetType()).isEqualTo("oid");
+    }
+
+    @Test
     void userTypesBecomeTextOrTheirBaseWithAWarning() {
         SourceType mood = new SourceType("mood", 'e', "public", "mood", -1, null, null, false);
         SourceType moods = new SourceType("mood[]", 'b', "public", "_mood", -1, mood, null, false);
