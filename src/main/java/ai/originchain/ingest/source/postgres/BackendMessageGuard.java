@@ -4,92 +4,40 @@ import java.io.IOException;
 import java.io.InputStream;
 
 import ai.originchain.ingest.failure.SourceRowTooLarge;
+import ai.originchain.ingest.source.ScannedInputStream;
 
 /**
  * The decrypted stream of a source's backend messages, checked as the driver reads it: each message's
  * length (type byte, int32 length) is held against the limit before the driver sees it, so pgjdbc never
  * allocates a length it announced over {@code originchain.source.max-row-bytes} (a COPY row, a DataRow,
  * a replication message, an error text alike). Inside a DataRow and a FunctionCallResponse, which pgjdbc
- * allocates value by value, every value's length must fit in what is left of its message. Once tripped,
- * every later read fails the same way: the connection is out of step and only good for closing.
+ * allocates value by value, every value's length must fit in what is left of its message.
  */
-final class BackendMessageGuard extends InputStream {
+final class BackendMessageGuard extends ScannedInputStream {
 
     /** Room for a message's own framing around a row: field count and lengths (1664 columns at most), headers. */
     static final int FRAMING_ALLOWANCE = 64 * 1024;
 
     private enum State { HEADER, BODY, FIELD_COUNT, FIELD_LENGTH, FIELD_VALUE }
 
-    private final InputStream in;
     private final long rowLimit;
     private final long bodyLimit;
     private final byte[] scratch = new byte[5];
-    private final byte[] one = new byte[1];
     private State state = State.HEADER;
     private int scratchUsed;
     private char type;
     private long bodyLeft;
     private int fieldsLeft;
     private long valueLeft;
-    private IOException tripped;
 
     BackendMessageGuard(InputStream in, long rowLimit) {
-        this.in = in;
+        super(in);
         this.rowLimit = rowLimit;
         this.bodyLimit = rowLimit + FRAMING_ALLOWANCE;
     }
 
     @Override
-    public int read() throws IOException {
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        if (tripped != null) {
-            throw tripped;
-        }
-        int n = in.read(b, off, len);
-        if (n > 0) {
-            try {
-                scan(b, off, n);
-            } catch (IOException e) {
-                tripped = e;
-                throw e;
-            }
-        }
-        return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-        byte[] skipped = new byte[(int) Math.min(8192, Math.max(n, 1))];
-        long done = 0;
-        while (done < n) {
-            int r = read(skipped, 0, (int) Math.min(skipped.length, n - done));
-            if (r < 0) {
-                break;
-            }
-            done += r;
-        }
-        return done;
-    }
-
-    @Override
-    public int available() throws IOException {
-        if (tripped != null) {
-            throw tripped;
-        }
-        return in.available();
-    }
-
-    @Override
-    public void close() throws IOException {
-        in.close();
-    }
-
-    private void scan(byte[] b, int off, int n) throws IOException {
+    protected void scan(byte[] b, int off, int n) throws IOException {
         int i = off;
         int end = off + n;
         while (i < end) {
