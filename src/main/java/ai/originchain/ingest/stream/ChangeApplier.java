@@ -34,7 +34,7 @@ import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.sync.SchemaDeclaration;
 import ai.originchain.ingest.sync.SourceErrors;
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 import ai.originchain.ingest.sync.SyncManifest;
 import ai.originchain.ingest.sync.SyncRun;
 import ai.originchain.ingest.typemap.TargetColumn;
