@@ -28,22 +28,22 @@ public class ApiProblem extends RuntimeException {
     /** How the caller sees a domain failure. */
     public static ApiProblem from(SyncFailure failure) {
         return switch (failure.kind()) {
-            case INVALID_REQUEST -> of(400, "invalid-request", "The request is invalid", failure);
-            case MISMATCH -> of(422, "manifest-mismatch", "The manifest does not match the source or the target", failure);
-            case TARGET_BUSY -> of(409, "sync-running", "A sync of this target is already running", failure);
-            case LIMIT_REACHED -> of(429, "too-many-syncs", "Too many syncs are running", failure);
-            case SOURCE_FAILED -> of(502, "source-failed", "The source database failed", failure);
-            case TARGET_UNAVAILABLE -> of(503, "target-unavailable", "The target store is unavailable", failure);
-            case SHUTTING_DOWN -> of(503, "shutting-down", "The service is shutting down", failure);
-            case CANCELLED -> of(409, "cancelled", "The sync was cancelled", failure);
-            case NOT_FOUND -> of(404, "not-found", "Not found", failure);
-            case STATE_CONFLICT -> of(409, "conflict", "The request conflicts with the current state", failure);
-            case NOT_CONFIGURED -> of(503, "not-configured", "The service is not configured for this request", failure);
+            case INVALID_REQUEST -> of("invalid-request", "The request is invalid", failure);
+            case MISMATCH -> of("manifest-mismatch", "The manifest does not match the source or the target", failure);
+            case TARGET_BUSY -> of("sync-running", "A sync of this target is already running", failure);
+            case LIMIT_REACHED -> of("too-many-syncs", "Too many syncs are running", failure);
+            case SOURCE_FAILED -> of("source-failed", "The source database failed", failure);
+            case TARGET_UNAVAILABLE -> of("target-unavailable", "The target store is unavailable", failure);
+            case SHUTTING_DOWN -> of("shutting-down", "The service is shutting down", failure);
+            case CANCELLED -> of("cancelled", "The sync was cancelled", failure);
+            case NOT_FOUND -> of("not-found", "Not found", failure);
+            case STATE_CONFLICT -> of("conflict", "The request conflicts with the current state", failure);
+            case NOT_CONFIGURED -> of("not-configured", "The service is not configured for this request", failure);
         };
     }
 
-    private static ApiProblem of(int status, String slug, String title, SyncFailure failure) {
-        ApiProblem problem = new ApiProblem(status, slug, title, failure.getMessage(), failure.errors());
+    private static ApiProblem of(String slug, String title, SyncFailure failure) {
+        ApiProblem problem = new ApiProblem(failure.kind().status(), slug, title, failure.getMessage(), failure.errors());
         problem.retryAfter = failure.retryAfter();
         return problem;
     }

@@ -11,27 +11,36 @@ public class SyncFailure extends RuntimeException {
 
     public enum Kind {
         /** The request itself is malformed or a field is invalid. */
-        INVALID_REQUEST,
+        INVALID_REQUEST(400),
         /** The manifest names what the source does not have, conflicts with the target, or is refused by policy. */
-        MISMATCH,
+        MISMATCH(422),
         /** Another sync holds the same target. */
-        TARGET_BUSY,
+        TARGET_BUSY(409),
         /** A concurrency limit is reached; try again after {@link #retryAfter()}. */
-        LIMIT_REACHED,
+        LIMIT_REACHED(429),
         /** The source could not be reached or failed during the sync. */
-        SOURCE_FAILED,
+        SOURCE_FAILED(502),
         /** The target store could not be reached or failed. */
-        TARGET_UNAVAILABLE,
+        TARGET_UNAVAILABLE(503),
         /** The service is stopping and takes no more work. */
-        SHUTTING_DOWN,
+        SHUTTING_DOWN(503),
         /** The caller asked the sync to stop. */
-        CANCELLED,
+        CANCELLED(409),
         /** The thing asked for does not exist (for this tenant). */
-        NOT_FOUND,
+        NOT_FOUND(404),
         /** The thing asked for exists but is in a state that does not allow the request. */
-        STATE_CONFLICT,
+        STATE_CONFLICT(409),
         /** The feature needs a setting the operator has not made (e.g. streams without a stream key). */
-        NOT_CONFIGURED
+        NOT_CONFIGURED(503);
+
+        private final int status;
+
+        Kind(int status) {
+            this.status = status;
+        }
+
+        /** The HTTP status a caller sees for this kind. */
+        public int status() { return status; }
     }
 
     private final Kind kind;

@@ -5,11 +5,11 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 
 /**
  * Writes a checked {@link RowFilter} as a SQL condition: columns quoted (they were found in the
- * catalog), values as literals the service quoted ({@link ai.originchain.ingest.sync.SqlLiterals}),
+ * catalog), values as literals the service quoted ({@link ai.originchain.ingest.sql.SqlLiterals}),
  * cast to a column type the target store named, or untyped (then each takes its column's type), so
  * SQL's own three-valued logic applies. The same filter renders for the source and for the target.
  */

@@ -15,7 +15,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.IngestProperties;
-import ai.originchain.ingest.api.ApiProblem;
 import ai.originchain.ingest.api.SqliteUploads;
 import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.source.SourceInspector;
@@ -114,7 +113,7 @@ public class AsyncSyncs {
         try {
             admission.admit(run, exchange);
         } catch (SyncFailure refused) {
-            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, ApiProblem.from(refused).status());
+            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, refused.kind().status());
             steps.release(exchange);
             exchange.removeProperty(SyncSteps.RUN);
             throw refused;

@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.sync.MappingJob;
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 
 /**
  * A first sync into a table it creates loads a side table without the primary key, then builds the

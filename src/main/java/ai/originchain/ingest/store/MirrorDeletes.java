@@ -24,7 +24,7 @@ import ai.originchain.ingest.sync.CopyTextSession;
 import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.MappingMode;
 import ai.originchain.ingest.sync.SourceErrors;
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 import ai.originchain.ingest.sync.SyncRun;
 import ai.originchain.ingest.sync.SyncSteps;
 

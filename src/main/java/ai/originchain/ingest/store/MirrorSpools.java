@@ -26,7 +26,7 @@ import ai.originchain.ingest.filter.FilterSql;
 import ai.originchain.ingest.sync.DeletedKeys;
 import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.MappingMode;
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 import ai.originchain.ingest.sync.SyncRun;
 
 /**

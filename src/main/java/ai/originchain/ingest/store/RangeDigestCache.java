@@ -22,7 +22,7 @@ import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.sync.KeyOrder;
 import ai.originchain.ingest.sync.KeyRanges;
 import ai.originchain.ingest.sync.MappingJob;
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 import ai.originchain.ingest.typemap.TargetColumn;
 
 /**

@@ -26,7 +26,7 @@ import ai.originchain.ingest.IngestProperties;
 import ai.originchain.ingest.sync.KeyOrder;
 import ai.originchain.ingest.sync.KeyRanges;
 import ai.originchain.ingest.sync.MappingJob;
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 import ai.originchain.ingest.sync.SyncRun;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

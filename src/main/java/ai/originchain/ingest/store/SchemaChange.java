@@ -1,6 +1,6 @@
 package ai.originchain.ingest.store;
 
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 
 /** A change a rerun applies to an existing target table: a new column, or a widened type. */
 public record SchemaChange(String column, String fromType, String toType) {

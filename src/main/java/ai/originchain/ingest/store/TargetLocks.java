@@ -17,8 +17,8 @@ import ai.originchain.ingest.sync.SyncRun;
 @Component("targetLocks")
 public class TargetLocks {
 
-    static final String TRY_LOCK = "SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtextextended(?, 0))";
-    static final String UNLOCK = "SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtextextended(?, 0))";
+    public static final String TRY_LOCK = "SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtextextended(?, 0))";
+    public static final String UNLOCK = "SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtextextended(?, 0))";
 
     private final TargetConnections target;
 
@@ -60,7 +60,8 @@ public class TargetLocks {
         }
     }
 
-    static String key(String tenant, String targetSchema) {
+    /** The lock a sync and a stream into the same tenant and target schema both take. */
+    public static String key(String tenant, String targetSchema) {
         return "originchain.sync:" + tenant + "." + targetSchema;
     }
 }

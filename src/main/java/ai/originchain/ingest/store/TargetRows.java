@@ -7,7 +7,7 @@ import java.sql.Statement;
 import ai.originchain.ingest.source.postgres.TableReader;
 import ai.originchain.ingest.sync.CopyTextSession;
 import ai.originchain.ingest.sync.KeyOrder;
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 import ai.originchain.ingest.typemap.TargetColumn;
 
 /**

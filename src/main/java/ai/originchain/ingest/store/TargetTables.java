@@ -9,7 +9,7 @@ import java.sql.Statement;
 import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.sync.MappingJob;
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 
 /**
  * Creates the tenant's schema and the target table when missing: the planned column types, no

@@ -15,7 +15,7 @@ import org.springframework.stereotype.Component;
 import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.RowBatch;
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 import ai.originchain.ingest.typemap.TargetColumn;
 
 /**

@@ -6,7 +6,7 @@ import java.util.stream.Collectors;
 import ai.originchain.ingest.store.TargetPlan;
 import ai.originchain.ingest.stream.PgOutput.Tuple;
 import ai.originchain.ingest.sync.MappingSpec;
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 import ai.originchain.ingest.typemap.TargetColumn;
 
 /**
@@ -32,10 +32,6 @@ record AppliedRelation(PgOutput.Relation relation, MappingSpec mapping, TargetPl
             key[i] = row.values()[keys[i]];
         }
         return key;
-    }
-
-    boolean isKey(int planColumn) {
-        return plan.primaryKey().contains(plan.columns().get(planColumn).name());
     }
 
     String keyList(String alias) {

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.failure.SyncFailure;
+import ai.originchain.ingest.source.CopyTextRow;
 import ai.originchain.ingest.source.postgres.SourceCatalog;
 import ai.originchain.ingest.source.SourceColumn;
 import ai.originchain.ingest.source.postgres.SourceConnector;
@@ -34,7 +35,7 @@ import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.sync.SchemaDeclaration;
 import ai.originchain.ingest.sync.SourceErrors;
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 import ai.originchain.ingest.sync.SyncManifest;
 import ai.originchain.ingest.sync.SyncRun;
 import ai.originchain.ingest.typemap.TargetColumn;
@@ -353,8 +354,9 @@ public class ChangeApplier {
                         + relation.keyList(null) + " FROM " + relation.table() + " WITH NO DATA");
             }
             ByteArrayOutputStream rows = new ByteArrayOutputStream();
+            CopyTextRow row = new CopyTextRow();
             for (Pending pending : deletes) {
-                writeRow(rows, pending.key());
+                writeRow(rows, row, pending.key());
             }
             copy(c, "COPY pg_temp." + staging + " (" + relation.keyList(null) + ") FROM STDIN", rows);
             String match = relation.plan().primaryKey().stream()
@@ -405,11 +407,12 @@ public class ChangeApplier {
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[][] line = new byte[positions.size()][];
+            CopyTextRow row = new CopyTextRow();
             for (Pending pending : rows) {
                 for (int i = 0; i < line.length; i++) {
                     line[i] = pending.values()[positions.get(i)];
                 }
-                writeRow(out, line);
+                writeRow(out, row, line);
             }
             copy(c, "COPY pg_temp." + staging + " (" + names + ") FROM STDIN", out);
             st.executeUpdate("INSERT INTO " + relation.table() + " (" + names + ") SELECT " + names + " FROM pg_temp."
@@ -443,28 +446,12 @@ public class ChangeApplier {
         }
     }
 
-    /** One COPY text line: values tab-separated, {@code \N} for NULL, backslash escapes. */
-    static void writeRow(ByteArrayOutputStream out, byte[][] values) {
-        for (int i = 0; i < values.length; i++) {
-            if (i > 0) {
-                out.write('\t');
-            }
-            byte[] value = values[i];
-            if (value == null) {
-                out.write('\\');
-                out.write('N');
-                continue;
-            }
-            for (byte b : value) {
-                switch (b) {
-                    case '\\' -> { out.write('\\'); out.write('\\'); }
-                    case '\n' -> { out.write('\\'); out.write('n'); }
-                    case '\r' -> { out.write('\\'); out.write('r'); }
-                    case '\t' -> { out.write('\\'); out.write('t'); }
-                    default -> out.write(b);
-                }
-            }
+    /** One COPY text line of the values' UTF-8 text ({@link CopyTextRow}), reusing {@code row}. */
+    static void writeRow(ByteArrayOutputStream out, CopyTextRow row, byte[][] values) {
+        row.start();
+        for (byte[] value : values) {
+            row.textBytes(value);
         }
-        out.write('\n');
+        out.writeBytes(row.finish());
     }
 }

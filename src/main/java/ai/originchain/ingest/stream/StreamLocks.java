@@ -11,6 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import ai.originchain.ingest.store.TargetLocks;
+
 /**
  * The advisory locks this instance's streams hold in the target store (a stream's own, its target
  * tables'), all on one session of the streams' pool, so a stream holds no connection of its own while
@@ -50,8 +52,7 @@ public class StreamLocks implements AutoCloseable {
         if (within >= 0 && within != generation) {
             return -1;
         }
-        try (PreparedStatement st = c.prepareStatement(
-                "SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtextextended(?, 0))")) {
+        try (PreparedStatement st = c.prepareStatement(TargetLocks.TRY_LOCK)) {
             st.setString(1, key);
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
@@ -72,8 +73,7 @@ public class StreamLocks implements AutoCloseable {
         if (takenIn != generation || !held.remove(key)) {
             return;
         }
-        try (PreparedStatement st = session().prepareStatement(
-                "SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtextextended(?, 0))")) {
+        try (PreparedStatement st = session().prepareStatement(TargetLocks.UNLOCK)) {
             st.setString(1, key);
             st.execute();
         } catch (SQLException e) {

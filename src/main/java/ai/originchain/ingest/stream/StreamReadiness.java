@@ -19,7 +19,7 @@ import ai.originchain.ingest.failure.SyncFailure;
 import ai.originchain.ingest.source.postgres.SourceCatalog;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.sync.SourceErrors;
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 import ai.originchain.ingest.sync.SyncManifest;
 
 /**

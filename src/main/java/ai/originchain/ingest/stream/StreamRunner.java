@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
 
 import ai.originchain.ingest.failure.SourceRowTooLarge;
 import ai.originchain.ingest.failure.SyncFailure;
+import ai.originchain.ingest.sql.Connections;
+import ai.originchain.ingest.store.TargetLocks;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.sync.SourceErrors;
 
@@ -149,7 +151,7 @@ final class StreamRunner implements Runnable {
                 log.warn("stream {}: the runner stopped: {}", key(), e.getMessage());
             }
         } finally {
-            closeQuietly(monitor);
+            Connections.closeQuietly(monitor);
             monitor = null;
             for (String held : targetLocks) {
                 locks.unlock(held, generation);
@@ -303,7 +305,7 @@ final class StreamRunner implements Runnable {
             }
             monitor.rollback();
         } catch (SQLException | RuntimeException e) {
-            closeQuietly(monitor);
+            Connections.closeQuietly(monitor);
             monitor = null;
         }
     }
@@ -344,7 +346,7 @@ final class StreamRunner implements Runnable {
     private boolean lockTargets(StreamLocks locks, long generation, StreamDefinitions.Parsed definition,
                                 List<String> held) throws SQLException {
         for (var mapping : definition.manifest().mappings()) {
-            String key = "originchain.sync:" + initial.tenant() + "." + mapping.targetSchema();
+            String key = TargetLocks.key(initial.tenant(), mapping.targetSchema());
             if (held.contains(key)) {
                 continue;
             }
@@ -387,18 +389,7 @@ final class StreamRunner implements Runnable {
         } catch (SQLException | RuntimeException ignored) {
             // Closing below is all that is left.
         }
-        closeQuietly(connection);
-    }
-
-    private static void closeQuietly(Connection connection) {
-        if (connection == null) {
-            return;
-        }
-        try {
-            connection.close();
-        } catch (SQLException ignored) {
-            // Already gone.
-        }
+        Connections.closeQuietly(connection);
     }
 
     /** The source invalidated the slot: only a new snapshot recovers. */

@@ -1,5 +1,10 @@
 package ai.originchain.ingest.sync;
 
+import ai.originchain.ingest.sql.Connections;
+import ai.originchain.ingest.sql.SqlLiterals;
+
+import ai.originchain.ingest.sql.SqlNames;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -124,7 +129,7 @@ public class CursorMarks {
             throw SourceErrors.duringRead(job, e);
         } finally {
             if (source != null) {
-                closeQuietly(source);
+                Connections.rollbackAndClose(source);
             }
         }
     }
@@ -185,19 +190,6 @@ public class CursorMarks {
             log.warn("sync {}: storing the high-water marks failed: {}", run.id(), e.getMessage());
             run.jobs().stream().filter(j -> j.mapping().mode().incremental()).forEach(j -> j.report()
                     .warn("incremental: the new high-water mark could not be stored; the next sync reads from the previous one"));
-        }
-    }
-
-    private static void closeQuietly(Connection connection) {
-        try {
-            connection.rollback();
-        } catch (SQLException ignored) {
-            // Closing below is what matters.
-        }
-        try {
-            connection.close();
-        } catch (SQLException ignored) {
-            // Nothing left to release.
         }
     }
 }

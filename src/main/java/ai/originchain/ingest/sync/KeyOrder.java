@@ -1,5 +1,7 @@
 package ai.originchain.ingest.sync;
 
+import ai.originchain.ingest.sql.SqlNames;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

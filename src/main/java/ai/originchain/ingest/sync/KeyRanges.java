@@ -1,5 +1,9 @@
 package ai.originchain.ingest.sync;
 
+import ai.originchain.ingest.sql.SqlLiterals;
+
+import ai.originchain.ingest.sql.SqlNames;
+
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,5 +1,7 @@
 package ai.originchain.ingest.sync;
 
+import ai.originchain.ingest.sql.SqlNames;
+
 import ai.originchain.ingest.source.SourceTable;
 import ai.originchain.ingest.store.TargetPlan;
 

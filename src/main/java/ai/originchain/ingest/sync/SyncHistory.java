@@ -1,5 +1,7 @@
 package ai.originchain.ingest.sync;
 
+import ai.originchain.ingest.sql.Connections;
+
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -83,7 +85,7 @@ public class SyncHistory {
         } catch (SQLException | JsonProcessingException e) {
             log.warn("could not record the start of sync {} of tenant {} in the run history: {}", run.id(), run.tenant(),
                     e.getMessage());
-            closeQuietly(session);
+            Connections.closeQuietly(session);
         }
     }
 
@@ -104,7 +106,7 @@ public class SyncHistory {
                 // The session may be gone, and its lock with it: the end of the run is written on a fresh one.
                 log.warn("could not record the progress of sync {} in the run history: {}", run.id(), e.getMessage());
                 if (sessions.remove(run.id(), session)) {
-                    closeQuietly(session);
+                    Connections.closeQuietly(session);
                 }
                 return false;
             }
@@ -132,7 +134,7 @@ public class SyncHistory {
         } catch (SQLException | JsonProcessingException e) {
             log.warn("could not record sync {} of tenant {} in the run history: {}", run.id(), run.tenant(), e.getMessage());
         } finally {
-            closeQuietly(session);
+            Connections.closeQuietly(session);
         }
     }
 
@@ -169,17 +171,6 @@ public class SyncHistory {
             st.setTimestamp(9, finishedAt == null ? null : Timestamp.from(finishedAt));
             st.setString(10, json.writeValueAsString(report));
             st.executeUpdate();
-        }
-    }
-
-    private static void closeQuietly(Connection connection) {
-        if (connection == null) {
-            return;
-        }
-        try {
-            connection.close();
-        } catch (SQLException ignored) {
-            // The session is gone; PostgreSQL freed its lock with it.
         }
     }
 }

@@ -145,13 +145,6 @@ public final class SyncRun implements AutoCloseable {
         finishedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     }
 
-    /** Ends a run that failed before its report was made (refused, or aborted before any mapping began). */
-    public void finishIfRunning(boolean success) {
-        if (finishedAt == null) {
-            finish(success);
-        }
-    }
-
     /** The run's final status ({@code succeeded}, {@code failed}, {@code cancelled}, {@code skipped}), set once it ended. */
     public void ended(String status) {
         if (finishedAt == null) {

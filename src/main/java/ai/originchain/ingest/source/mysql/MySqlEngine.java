@@ -9,6 +9,7 @@ import org.springframework.stereotype.Component;
 
 import ai.originchain.ingest.source.SourceEngine;
 import ai.originchain.ingest.source.SourceRead;
+import ai.originchain.ingest.sql.Connections;
 import ai.originchain.ingest.sync.SyncRun;
 import ai.originchain.ingest.typemap.TypeMap;
 
@@ -45,7 +46,7 @@ public class MySqlEngine implements SourceEngine {
             st.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
             return new MySqlRead(connection);
         } catch (SQLException | RuntimeException e) {
-            MySqlRead.closeQuietly(connection);
+            Connections.rollbackAndClose(connection);
             throw e;
         }
     }

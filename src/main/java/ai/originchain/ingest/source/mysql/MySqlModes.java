@@ -193,7 +193,7 @@ final class MySqlModes implements ModeSql {
     /** The value as a PostgreSQL literal for the target's scope (a mirror's filter judged at the target). */
     private static String targetLiteral(MySqlRead.Column column, String canonical) throws SQLException {
         String text = column.dataType().equalsIgnoreCase("timestamp") ? canonical + "+00" : canonical;
-        return ai.originchain.ingest.sync.SqlLiterals.quote(text);
+        return ai.originchain.ingest.sql.SqlLiterals.quote(text);
     }
 
     private static String render(RowFilter filter, Map<RowFilter.Leaf, List<String>> bound,

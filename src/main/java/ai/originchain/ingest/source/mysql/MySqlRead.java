@@ -20,6 +20,7 @@ import ai.originchain.ingest.source.SourceColumn;
 import ai.originchain.ingest.source.SourceRead;
 import ai.originchain.ingest.source.SourceTable;
 import ai.originchain.ingest.source.TableQuery;
+import ai.originchain.ingest.sql.Connections;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.sync.RowSource;
 
@@ -302,21 +303,6 @@ final class MySqlRead implements SourceRead {
 
     @Override
     public void close() {
-        closeQuietly(connection);
-    }
-
-    static void closeQuietly(Connection connection) {
-        try {
-            if (!connection.isClosed()) {
-                connection.rollback();
-            }
-        } catch (SQLException ignored) {
-            // The connection may already be broken; closing below is what matters.
-        }
-        try {
-            connection.close();
-        } catch (SQLException ignored) {
-            // Nothing left to release.
-        }
+        Connections.rollbackAndClose(connection);
     }
 }

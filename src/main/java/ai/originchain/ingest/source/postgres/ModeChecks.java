@@ -23,11 +23,12 @@ import ai.originchain.ingest.source.SourceEngines;
 import ai.originchain.ingest.source.SourceInspector;
 import ai.originchain.ingest.source.SourceTable;
 import ai.originchain.ingest.filter.RowFilter;
+import ai.originchain.ingest.sql.Connections;
 import ai.originchain.ingest.sync.MappingJob;
 import ai.originchain.ingest.sync.MappingMode;
 import ai.originchain.ingest.sync.SourceErrors;
-import ai.originchain.ingest.sync.SqlLiterals;
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlLiterals;
+import ai.originchain.ingest.sql.SqlNames;
 import ai.originchain.ingest.sync.SyncRun;
 import ai.originchain.ingest.sync.SyncSteps;
 
@@ -108,7 +109,7 @@ public class ModeChecks {
                         + SourceErrors.reason(run, e));
             } finally {
                 if (connection != null) {
-                    SourceSnapshot.closeQuietly(connection);
+                    Connections.rollbackAndClose(connection);
                 }
             }
         }

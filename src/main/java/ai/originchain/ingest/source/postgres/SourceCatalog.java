@@ -115,9 +115,9 @@ public class SourceCatalog {
      * for keys no unique index guarantees, so a key that is not one fails before anything is written.
      */
     public String firstDuplicateKey(Connection connection, SourceTable table, List<String> primaryKey) throws SQLException {
-        String key = String.join(", ", primaryKey.stream().map(ai.originchain.ingest.sync.SqlNames::quote).toList());
+        String key = String.join(", ", primaryKey.stream().map(ai.originchain.ingest.sql.SqlNames::quote).toList());
         String sql = "SELECT ROW(" + key + ")::text FROM "
-                + ai.originchain.ingest.sync.SqlNames.qualified(table.schema(), table.name())
+                + ai.originchain.ingest.sql.SqlNames.qualified(table.schema(), table.name())
                 + " GROUP BY " + key + " HAVING count(*) > 1 LIMIT 1";
         try (PreparedStatement st = connection.prepareStatement(sql); ResultSet rs = st.executeQuery()) {
             return rs.next() ? rs.getString(1) : null;

@@ -9,9 +9,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import ai.originchain.ingest.source.SourceTable;
+import ai.originchain.ingest.sql.Connections;
 import ai.originchain.ingest.sync.KeyOrder;
 import ai.originchain.ingest.sync.KeyRanges;
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 import ai.originchain.ingest.sync.SqlTasks;
 
 /**
@@ -66,7 +67,7 @@ final class SourceRanges {
             KeyRanges.measure(connection, KeyRanges.Measure.CONTENT, row, SqlNames.qualified(table.schema(), table.name()),
                     order, where, bounds, slice, table.keyIsUnique(), into);
         } finally {
-            SourceSnapshot.closeQuietly(connection);
+            Connections.rollbackAndClose(connection);
         }
     }
 }

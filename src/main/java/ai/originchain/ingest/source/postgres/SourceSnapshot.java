@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import ai.originchain.ingest.egress.CheckedEndpoint;
+import ai.originchain.ingest.sql.Connections;
 import ai.originchain.ingest.sync.CopyTextSession;
 import ai.originchain.ingest.sync.SourceSpec;
 
@@ -79,7 +80,7 @@ public final class SourceSnapshot implements AutoCloseable {
                     + "was released"), limit.toMillis(), TimeUnit.MILLISECONDS);
             return snapshot;
         } catch (SQLException | RuntimeException e) {
-            closeQuietly(coordinator);
+            Connections.rollbackAndClose(coordinator);
             throw e;
         }
     }
@@ -129,7 +130,7 @@ public final class SourceSnapshot implements AutoCloseable {
             }
             return connection;
         } catch (SQLException | RuntimeException e) {
-            closeQuietly(connection);
+            Connections.rollbackAndClose(connection);
             throw e;
         }
     }
@@ -153,7 +154,7 @@ public final class SourceSnapshot implements AutoCloseable {
             pending.cancel(false);
         }
         sessions.clear();
-        closeQuietly(coordinator);
+        Connections.rollbackAndClose(coordinator);
     }
 
     /**
@@ -167,21 +168,6 @@ public final class SourceSnapshot implements AutoCloseable {
         }
         if (coordinator != null) {
             SourceCancel.cancelAndDrop(coordinator);
-        }
-    }
-
-    static void closeQuietly(Connection connection) {
-        try {
-            if (!connection.isClosed()) {
-                connection.rollback();
-            }
-        } catch (SQLException ignored) {
-            // The connection may already be broken; closing below is what matters.
-        }
-        try {
-            connection.close();
-        } catch (SQLException ignored) {
-            // Nothing left to release.
         }
     }
 

@@ -12,9 +12,10 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyOut;
 import org.postgresql.jdbc.PgConnection;
 
+import ai.originchain.ingest.sql.Connections;
 import ai.originchain.ingest.sync.KeyOrder;
 import ai.originchain.ingest.sync.RowSource;
-import ai.originchain.ingest.sync.SqlNames;
+import ai.originchain.ingest.sql.SqlNames;
 import ai.originchain.ingest.source.SourceColumn;
 import ai.originchain.ingest.source.SourceTable;
 
@@ -71,7 +72,7 @@ public final class TableReader implements RowSource {
             pages = size[0];
             n = (int) Math.max(1, Math.min(parts, size[1] / Math.max(1, minPartBytes)));
         } catch (SQLException | RuntimeException e) {
-            SourceSnapshot.closeQuietly(first);
+            Connections.rollbackAndClose(first);
             throw e;
         }
         if (n < 2) {
@@ -91,7 +92,7 @@ public final class TableReader implements RowSource {
             return reads;
         } catch (SQLException | RuntimeException e) {
             if (reads.isEmpty()) {
-                SourceSnapshot.closeQuietly(first);
+                Connections.rollbackAndClose(first);
             }
             reads.forEach(RowSource::close);
             throw e;
@@ -124,7 +125,7 @@ public final class TableReader implements RowSource {
             CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql);
             return new TableReader(connection, copy);
         } catch (SQLException | RuntimeException e) {
-            SourceSnapshot.closeQuietly(connection);
+            Connections.rollbackAndClose(connection);
             throw e;
         }
     }
@@ -179,6 +180,6 @@ public final class TableReader implements RowSource {
                 // Closing below is all that is left to do.
             }
         }
-        SourceSnapshot.closeQuietly(connection);
+        Connections.rollbackAndClose(connection);
     }
 }

@@ -20,6 +20,7 @@ import ai.originchain.ingest.source.SourceRead;
 import ai.originchain.ingest.source.SourceTable;
 import ai.originchain.ingest.source.TableQuery;
 import ai.originchain.ingest.source.PostgresBuiltIn;
+import ai.originchain.ingest.sql.Connections;
 import ai.originchain.ingest.sync.MappingSpec;
 import ai.originchain.ingest.sync.RowSource;
 
@@ -204,17 +205,9 @@ final class SqliteRead implements SourceRead {
     @Override
     public void close() {
         for (Connection connection : readers) {
-            closeQuietly(connection);
+            Connections.closeQuietly(connection);
         }
         readers.clear();
-        closeQuietly(catalog);
-    }
-
-    static void closeQuietly(Connection connection) {
-        try {
-            connection.close();
-        } catch (SQLException ignored) {
-            // Nothing left to release.
-        }
+        Connections.closeQuietly(catalog);
     }
 }

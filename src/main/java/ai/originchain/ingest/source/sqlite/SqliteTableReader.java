@@ -8,6 +8,7 @@ import java.util.StringJoiner;
 
 import ai.originchain.ingest.failure.SourceRowTooLarge;
 import ai.originchain.ingest.source.CopyTextRow;
+import ai.originchain.ingest.sql.Connections;
 import ai.originchain.ingest.sync.RowSource;
 
 /**
@@ -101,6 +102,6 @@ final class SqliteTableReader implements RowSource {
     @Override
     public void close() {
         ended = true;
-        SqliteRead.closeQuietly(connection);
+        Connections.closeQuietly(connection);
     }
 }

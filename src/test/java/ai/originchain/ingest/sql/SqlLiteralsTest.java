@@ -1,4 +1,4 @@
-package ai.originchain.ingest.sync;
+package ai.originchain.ingest.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package ai.originchain.ingest.sync;
+package ai.originchain.ingest.sql;
 
 /** Quoting of identifiers that were checked against a catalog before they reach SQL text. */
 public final class SqlNames {

@@ -1,4 +1,4 @@
-package ai.originchain.ingest.sync;
+package ai.originchain.ingest.sql;
 
 /**
  * String literals the service writes into SQL text itself, where PostgreSQL takes no parameter (COPY,
