@@ -125,7 +125,11 @@ final class StreamRunner implements Runnable {
                         supervisor.fail(stored, failure);
                         return;
                     }
-                    log.warn("stream {}: {}; retrying", key(), failure.getMessage());
+                    if (failure.kind() == SyncFailure.Kind.LIMIT_REACHED) {
+                        log.info("stream {}: its initial copy waits for a free sync slot: {}", key(), failure.getMessage());
+                    } else {
+                        log.warn("stream {}: {}; retrying", key(), failure.getMessage());
+                    }
                     pause();
                 } catch (SlotLost lost) {
                     supervisor.fail(stored, lost.failure, LOST_RESUME);
@@ -232,8 +236,35 @@ final class StreamRunner implements Runnable {
         }
     }
 
-    /** A new slot with an exported snapshot, the copy in that snapshot, then the slot's consistent point. */
+    /**
+     * The copy's route is admitted as one of the tenant's syncs first, and only then makes the slot
+     * ({@link #makeSlot}): a refused copy touches nothing at the source and is tried on a later poll.
+     */
     private long snapshot(StreamSession current, PGConnection pg) throws Exception {
+        StoredStream stored = current.stored;
+        current.slotMaker = () -> makeSlot(current, pg);
+        try {
+            // The slot's connection stays idle until the copy is done: any command on it ends the snapshot.
+            supervisor.consumer().deliver("snapshot", current, current);
+        } catch (SyncFailure failure) {
+            if (failure.kind() == SyncFailure.Kind.LIMIT_REACHED && current.snapshotName == null) {
+                supervisor.store().status(stored.id(), StoredStream.SNAPSHOTTING, WAITING_FOR_SYNC_SLOT);
+            }
+            throw failure;
+        }
+        long consistentPoint = current.consistentPoint;
+        supervisor.store().copied(stored.id(), consistentPoint);
+        log.info("stream {}: initial copy done", key());
+        return consistentPoint;
+    }
+
+    private static final String WAITING_FOR_SYNC_SLOT = "{\"kind\": \"waiting\", \"detail\": \"the initial copy waits for "
+            + "a free sync slot: the tenant's concurrent syncs (originchain.api.max-concurrent-syncs-per-tenant) or the "
+            + "service's are at their limit; nothing is made at the source until then, and the copy starts by itself "
+            + "once a sync has ended\"}";
+
+    /** A new slot with an exported snapshot, once the copy is admitted; an interrupted copy's slot is dropped first. */
+    private void makeSlot(StreamSession current, PGConnection pg) throws SQLException {
         StoredStream stored = current.stored;
         // A copy that was interrupted cannot reuse its snapshot: drop the slot and copy again.
         try (Connection c = supervisor.connector().openForStream(current.source(), stored.stream())) {
@@ -250,12 +281,7 @@ final class StreamRunner implements Runnable {
         log.info("stream {}: slot {} created at {}; copying in snapshot {}", key(), stored.slot(),
                 slot.getConsistentPoint().asString(), slot.getSnapshotName());
         current.snapshotName = slot.getSnapshotName();
-        // The slot's connection stays idle until the copy is done: any command on it ends the snapshot.
-        supervisor.consumer().deliver("snapshot", current, current);
-        long consistentPoint = slot.getConsistentPoint().asLong();
-        supervisor.store().copied(stored.id(), consistentPoint);
-        log.info("stream {}: initial copy done", key());
-        return consistentPoint;
+        current.consistentPoint = slot.getConsistentPoint().asLong();
     }
 
     /** Called by the supervisor every status interval: lag, slot health, and whether the stream still exists. */

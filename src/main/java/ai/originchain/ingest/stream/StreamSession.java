@@ -22,6 +22,10 @@ public final class StreamSession implements AutoCloseable {
     final StreamDefinitions.Parsed definition;
     /** Set for the initial copy: the snapshot the new slot exported. */
     String snapshotName;
+    /** Set for the initial copy: makes the slot, once the copy is admitted ({@link #makeSlot()}). */
+    SlotMaker slotMaker;
+    /** Set for the initial copy: the new slot's consistent point. */
+    long consistentPoint;
     Connection target;
     Connection sourceCatalog;
     PGReplicationStream stream;
@@ -52,6 +56,15 @@ public final class StreamSession implements AutoCloseable {
     public SourceSpec source() { return definition.manifest().source(); }
     public StreamDefinitions.Parsed definition() { return definition; }
     public String snapshotName() { return snapshotName; }
+
+    interface SlotMaker {
+        void make() throws SQLException;
+    }
+
+    /** Makes the stream's slot with its exported snapshot ({@link #snapshotName()}). */
+    public void makeSlot() throws SQLException {
+        slotMaker.make();
+    }
 
     /** Tells the source it may free WAL up to the last position the target committed. */
     public void acknowledge() throws SQLException {

@@ -64,6 +64,11 @@ public class StreamSnapshotSteps {
         exchange.setProperty(SyncSteps.RUN, run);
     }
 
+    /** Makes the stream's slot, after the copy was admitted: a refused copy makes nothing at the source. */
+    public void makeSlot(@ExchangeProperty(ChangeApplier.SESSION) StreamSession session) throws SQLException {
+        session.makeSlot();
+    }
+
     /** Opens the copy's run inside the slot's snapshot and checks every mapping against it. */
     public void open(@ExchangeProperty(ChangeApplier.SESSION) StreamSession session,
                      @ExchangeProperty(SyncSteps.RUN) SyncRun run) {
