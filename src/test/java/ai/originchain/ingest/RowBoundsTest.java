@@ -9,7 +9,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.StringReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -19,28 +18,21 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,6 +42,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import ai.originchain.ingest.embedded.Certificates;
 import ai.originchain.ingest.support.ConnectorTest;
+import ai.originchain.ingest.support.ServerTls;
 import ai.originchain.ingest.support.StreamSource;
 import ai.originchain.ingest.support.TestDatabases;
 import ai.originchain.ingest.support.TestMariaDb;
@@ -346,27 +339,16 @@ class RowBoundsTest extends ConnectorTest {
 
         private static SSLContext serverTls() throws Exception {
             Path dir = Files.createTempDirectory("copy-length-liar");
-            Certificates.newAuthority("Hostile peer CA").writeServerFiles(dir, "localhost");
-            Certificate cert;
-            try (InputStream in = Files.newInputStream(dir.resolve("server.crt"))) {
-                cert = CertificateFactory.getInstance("X.509").generateCertificate(in);
+            try {
+                Certificates.newAuthority("Hostile peer CA").writeServerFiles(dir, "localhost");
+                return ServerTls.fromFiles(dir);
+            } finally {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(f);
+                    }
+                }
             }
-            PrivateKey key;
-            try (PEMParser parser = new PEMParser(new StringReader(Files.readString(dir.resolve("server.key"))))) {
-                Object object = parser.readObject();
-                JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-                key = object instanceof PEMKeyPair pair ? converter.getKeyPair(pair).getPrivate()
-                        : converter.getPrivateKey((PrivateKeyInfo) object);
-            }
-            char[] password = "liar".toCharArray();
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, null);
-            keys.setKeyEntry("server", key, password, new Certificate[] {cert});
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, password);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf.getKeyManagers(), null, null);
-            return context;
         }
 
         @Override
