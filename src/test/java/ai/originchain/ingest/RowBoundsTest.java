@@ -23,12 +23,10 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -338,17 +336,7 @@ class RowBoundsTest extends ConnectorTest {
         }
 
         private static SSLContext serverTls() throws Exception {
-            Path dir = Files.createTempDirectory("copy-length-liar");
-            try {
-                Certificates.newAuthority("Hostile peer CA").writeServerFiles(dir, "localhost");
-                return ServerTls.fromFiles(dir);
-            } finally {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.delete(f);
-                    }
-                }
-            }
+            return ServerTls.forLocalhost(Certificates.newAuthority("Hostile peer CA"));
         }
 
         @Override

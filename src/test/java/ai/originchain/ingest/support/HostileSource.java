@@ -7,19 +7,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.Reader;
-import java.io.StringReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -27,15 +19,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 import ai.originchain.ingest.embedded.Certificates;
 
@@ -279,28 +265,7 @@ public final class HostileSource implements Closeable {
     /** A server TLS context with a fresh certificate for localhost, issued by {@code ca}. */
     private static SSLContext serverContext(Certificates ca) {
         try {
-            Path dir = Files.createTempDirectory("hostile-source-tls");
-            ca.writeServerFiles(dir, "localhost");
-            X509Certificate certificate;
-            try (Reader pem = new StringReader(Files.readString(dir.resolve("server.crt"))); PEMParser parser = new PEMParser(pem)) {
-                certificate = new JcaX509CertificateConverter().getCertificate((X509CertificateHolder) parser.readObject());
-            }
-            PrivateKey key;
-            try (Reader pem = new StringReader(Files.readString(dir.resolve("server.key"))); PEMParser parser = new PEMParser(pem)) {
-                Object read = parser.readObject();
-                JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-                key = read instanceof PEMKeyPair pair ? converter.getKeyPair(pair).getPrivate()
-                        : converter.getPrivateKey((org.bouncycastle.asn1.pkcs.PrivateKeyInfo) read);
-            }
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            char[] password = "hostile".toCharArray();
-            store.setKeyEntry("server", key, password, new Certificate[] {certificate});
-            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(store, password);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys.getKeyManagers(), null, null);
-            return context;
+            return ServerTls.forLocalhost(ca);
         } catch (Exception e) {
             throw new IllegalStateException("could not make the hostile source's TLS context", e);
         }

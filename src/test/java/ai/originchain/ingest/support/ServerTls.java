@@ -8,6 +8,8 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -23,6 +25,21 @@ import ai.originchain.ingest.embedded.Certificates;
 public final class ServerTls {
 
     private ServerTls() {
+    }
+
+    /** A TLS context with a fresh certificate for {@code localhost} issued by {@code ca}; no file is left behind. */
+    public static SSLContext forLocalhost(Certificates ca) throws Exception {
+        Path dir = Files.createTempDirectory("server-tls");
+        try {
+            ca.writeServerFiles(dir, "localhost");
+            return fromFiles(dir);
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
     }
 
     /** A TLS context serving {@code server.crt} and {@code server.key} of {@code dir} (as {@link Certificates#writeServerFiles} writes them). */

@@ -16,7 +16,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -145,9 +144,7 @@ class MySqlAuthenticationTest extends ConnectorTest {
         private final CompletableFuture<Seen> seen = new CompletableFuture<>();
 
         AuthSwitchingPeer(String method) throws Exception {
-            Path dir = Files.createTempDirectory("mysql-peer");
-            TestDatabases.get().sourceCa.writeServerFiles(dir, "localhost");
-            SSLContext tls = ServerTls.fromFiles(dir);
+            SSLContext tls = ServerTls.forLocalhost(TestDatabases.get().sourceCa);
             server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
             Thread thread = new Thread(() -> serve(tls, method), "mysql-auth-switching-peer");
             thread.setDaemon(true);
